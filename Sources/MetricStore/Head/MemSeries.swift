@@ -1,0 +1,155 @@
+import OspreyCore
+
+/// A closed, immutable head chunk.
+struct HeadChunk {
+    var minT: Int64
+    var maxT: Int64
+    var chunk: XORChunk
+}
+
+/// One series in the head: its identity and its in-memory samples.
+final class MemSeries {
+    /// Samples per chunk; Prometheus's 120 keeps a 2h chunk at 1-minute scrapes and bounds decode work.
+    static let samplesPerChunkMax = 120
+
+    let ref: UInt32
+    /// Canonical label bytes (`Labels.encoded`); the series identity.
+    let key: [UInt8]
+    let hash: UInt64
+    var closed: [HeadChunk] = []
+    var open = XORAppender()
+    /// Samples older than the newest in-order one, sorted by time, unique timestamps.
+    var ooo: [Sample] = []
+
+    init(ref: UInt32, key: [UInt8], hash: UInt64) {
+        self.ref = ref
+        self.key = key
+        self.hash = hash
+    }
+
+    var labels: Labels { Labels(encoded: key)! }
+
+    var lastT: Int64 { open.count > 0 ? open.lastT : (closed.last?.maxT ?? .min) }
+
+    var isEmpty: Bool { open.count == 0 && closed.isEmpty && ooo.isEmpty }
+
+    var minT: Int64 {
+        let inOrder = closed.first?.minT ?? (open.count > 0 ? open.firstT : .max)
+        return min(inOrder, ooo.first?.t ?? .max)
+    }
+
+    var maxT: Int64 { max(lastT, ooo.last?.t ?? .min) }
+
+    enum AppendOutcome { case appended, duplicate, conflict(Double) }
+
+    func append(_ t: Int64, _ v: Double) -> AppendOutcome {
+        let last = lastT
+        if t > last || (open.count == 0 && closed.isEmpty) {
+            if open.count >= MemSeries.samplesPerChunkMax {
+                closed.append(HeadChunk(minT: open.firstT, maxT: open.lastT, chunk: open.chunk))
+                open = XORAppender()
+            }
+            open.append(t, v)
+            return .appended
+        }
+        if t == last {
+            let lastV = open.count > 0 ? open.lastV : closed.last!.chunk.samples().last!.v
+            return lastV.bitPattern == v.bitPattern ? .duplicate : .conflict(lastV)
+        }
+        return appendOutOfOrder(t, v)
+    }
+
+    private func appendOutOfOrder(_ t: Int64, _ v: Double) -> AppendOutcome {
+        if let existing = inOrderValue(at: t) {
+            return existing.bitPattern == v.bitPattern ? .duplicate : .conflict(existing)
+        }
+        let i = ooo.insertionIndex(of: t)
+        if i < ooo.count && ooo[i].t == t {
+            return ooo[i].v.bitPattern == v.bitPattern ? .duplicate : .conflict(ooo[i].v)
+        }
+        ooo.insert(Sample(t, v), at: i)
+        return .appended
+    }
+
+    private func inOrderValue(at t: Int64) -> Double? {
+        if open.count > 0 && t >= open.firstT {
+            return open.chunk.samples().first { $0.t == t }?.v
+        }
+        for c in closed where t >= c.minT && t <= c.maxT {
+            return c.chunk.samples().first { $0.t == t }?.v
+        }
+        return nil
+    }
+
+    /// Samples in [mint, maxt], in-order and out-of-order merged.
+    func samples(mint: Int64, maxt: Int64) -> [Sample] {
+        var inOrder: [Sample] = []
+        for c in closed where c.maxT >= mint && c.minT <= maxt {
+            appendRange(of: c.chunk, mint, maxt, into: &inOrder)
+        }
+        if open.count > 0 && open.lastT >= mint && open.firstT <= maxt {
+            appendRange(of: open.chunk, mint, maxt, into: &inOrder)
+        }
+        let lo = ooo.insertionIndex(of: mint)
+        var hi = ooo.insertionIndex(of: maxt)
+        if hi < ooo.count && ooo[hi].t == maxt { hi += 1 }
+        if lo >= hi { return inOrder }
+        return mergeSorted(inOrder, Array(ooo[lo..<hi]))
+    }
+
+    /// Drops samples before `cut`. Chunks spanning the cut are re-encoded.
+    func truncate(before cut: Int64) {
+        var kept: [HeadChunk] = []
+        for c in closed {
+            if c.maxT < cut { continue }
+            if c.minT >= cut { kept.append(c); continue }
+            var app = XORAppender()
+            for s in c.chunk.samples() where s.t >= cut { app.append(s.t, s.v) }
+            if app.count > 0 { kept.append(HeadChunk(minT: app.firstT, maxT: app.lastT, chunk: app.chunk)) }
+        }
+        closed = kept
+        if open.count > 0 && open.firstT < cut {
+            var app = XORAppender()
+            for s in open.chunk.samples() where s.t >= cut { app.append(s.t, s.v) }
+            open = app
+        }
+        ooo.removeAll { $0.t < cut }
+    }
+}
+
+extension Array where Element == Sample {
+    /// First index whose timestamp is >= t.
+    func insertionIndex(of t: Int64) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].t < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}
+
+func appendRange(of chunk: XORChunk, _ mint: Int64, _ maxt: Int64, into out: inout [Sample]) {
+    var it = chunk.makeIterator()
+    while let s = it.next() {
+        if s.t > maxt { break }
+        if s.t >= mint { out.append(s) }
+    }
+}
+
+/// Merges two time-sorted sample lists; on equal timestamps the first list wins.
+func mergeSorted(_ a: [Sample], _ b: [Sample]) -> [Sample] {
+    if a.isEmpty { return b }
+    if b.isEmpty { return a }
+    var out: [Sample] = []
+    out.reserveCapacity(a.count + b.count)
+    var i = 0, j = 0
+    while i < a.count && j < b.count {
+        if a[i].t < b[j].t { out.append(a[i]); i += 1 }
+        else if a[i].t > b[j].t { out.append(b[j]); j += 1 }
+        else { out.append(a[i]); i += 1; j += 1 }
+    }
+    out.append(contentsOf: a[i...])
+    out.append(contentsOf: b[j...])
+    return out
+}

@@ -1,0 +1,170 @@
+import OspreyCore
+
+/// Series and samples in the canonical key form, as ingest decoders produce them without
+/// building `Labels`. `keyBytes[keyStart..<keyEnd]` is a series key (`Labels.encoded`);
+/// its samples are `timestamps/values[sampleStart..<sampleEnd]`.
+public struct EncodedBatch: Sendable {
+    public struct Series: Sendable {
+        public var keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32
+        public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32) {
+            self.keyStart = keyStart; self.keyEnd = keyEnd; self.sampleStart = sampleStart; self.sampleEnd = sampleEnd
+        }
+    }
+    public var keyBytes: [UInt8] = []
+    public var series: [Series] = []
+    public var timestamps: [Int64] = []
+    public var values: [Double] = []
+    public init() {}
+    public init(keyBytes: [UInt8], series: [Series], timestamps: [Int64], values: [Double]) {
+        self.keyBytes = keyBytes; self.series = series; self.timestamps = timestamps; self.values = values
+    }
+}
+
+/// Buffers samples for one commit to the head.
+public final class HeadAppender: Appender {
+    private let db: MetricStoreDB
+    private var batch = EncodedBatch()
+    private var invalid: [SampleRejection] = []
+    private var invalidCount = 0
+
+    init(db: MetricStoreDB) { self.db = db }
+
+    public func append(_ labels: Labels, _ t: Int64, _ v: Double) {
+        if let problem = db.validate(labels) {
+            invalidCount += 1
+            if invalid.count < CommitResult.rejectionsKeptMax { invalid.append(SampleRejection(labels: labels, t: t, reason: problem)) }
+            return
+        }
+        let key = labels.encoded
+        let keyStart = Int32(batch.keyBytes.count)
+        batch.keyBytes.append(contentsOf: key)
+        let s = Int32(batch.timestamps.count)
+        batch.series.append(.init(keyStart: keyStart, keyEnd: Int32(batch.keyBytes.count), sampleStart: s, sampleEnd: s + 1))
+        batch.timestamps.append(t)
+        batch.values.append(v)
+    }
+
+    /// Buffers a whole decoded batch (the remote-write fast path). Keys must be valid canonical keys.
+    public func append(_ encoded: EncodedBatch) {
+        if batch.series.isEmpty {
+            batch = encoded
+            return
+        }
+        let keyBase = Int32(batch.keyBytes.count), sampleBase = Int32(batch.timestamps.count)
+        batch.keyBytes.append(contentsOf: encoded.keyBytes)
+        batch.timestamps.append(contentsOf: encoded.timestamps)
+        batch.values.append(contentsOf: encoded.values)
+        for s in encoded.series {
+            batch.series.append(.init(keyStart: s.keyStart + keyBase, keyEnd: s.keyEnd + keyBase,
+                                      sampleStart: s.sampleStart + sampleBase, sampleEnd: s.sampleEnd + sampleBase))
+        }
+    }
+
+    public func commit() throws -> CommitResult {
+        defer { batch = EncodedBatch(); invalid = []; invalidCount = 0 }
+        var result = try db.commit(batch)
+        result.rejectedCount += invalidCount
+        result.rejected = Array((invalid + result.rejected).prefix(CommitResult.rejectionsKeptMax))
+        return result
+    }
+
+    public func rollback() {
+        batch = EncodedBatch()
+        invalid = []
+        invalidCount = 0
+    }
+}
+
+extension MetricStoreDB {
+    public func appender() -> HeadAppender { HeadAppender(db: self) }
+
+    /// Why `labels` cannot be stored, or nil.
+    func validate(_ labels: Labels) -> String? {
+        let l = options.limits
+        if labels.isEmpty { return "a series needs at least one label" }
+        if labels.count > l.labelsPerSeriesMax { return "\(labels.count) labels, more than the limit of \(l.labelsPerSeriesMax)" }
+        var previous: String?
+        for label in labels {
+            if label.name.isEmpty { return "empty label name" }
+            if label.name == previous { return "label name \"\(label.name)\" appears twice" }
+            previous = label.name
+            if label.name.utf8.count > l.labelNameBytesMax { return "label name \"\(label.name.prefix(64))…\" is \(label.name.utf8.count) bytes, over the limit of \(l.labelNameBytesMax)" }
+            if label.value.utf8.count > l.labelValueBytesMax { return "value of label \"\(label.name)\" is \(label.value.utf8.count) bytes, over the limit of \(l.labelValueBytesMax)" }
+        }
+        return nil
+    }
+
+    func commit(_ batch: EncodedBatch) throws -> CommitResult {
+        var result = CommitResult()
+        guard !batch.series.isEmpty else { return result }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { throw StoreError.closed }
+        var newSeries: [(ref: UInt32, key: [UInt8])] = []
+        var samples = WALRecords.SamplesWriter(baseT: batch.timestamps.first ?? 0)
+        let seriesMax = options.limits.seriesMax
+        batch.keyBytes.withUnsafeBytes { keys in
+            batch.timestamps.withUnsafeBufferPointer { ts in
+                batch.values.withUnsafeBufferPointer { vs in
+                    for s in batch.series {
+                        let key = UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)])
+                        let hash = hashKey(key)
+                        var series = head.lookup(key: key, hash: hash)
+                        if series == nil {
+                            guard head.seriesCount < seriesMax else {
+                                reject(&result, key, ts[Int(s.sampleStart)], "the store holds \(seriesMax) series, its limit; no new series are accepted", count: Int(s.sampleEnd - s.sampleStart))
+                                continue
+                            }
+                            let created = head.create(key: Array(key), hash: hash)
+                            newSeries.append((created.ref, created.key))
+                            result.seriesCreated += 1
+                            series = created
+                        }
+                        let ms = series!
+                        for i in Int(s.sampleStart)..<Int(s.sampleEnd) {
+                            let t = ts[i], v = vs[i]
+                            switch ms.append(t, v) {
+                            case .appended:
+                                samples.add(ref: ms.ref, t, v)
+                                head.noteAppended(t)
+                            case .duplicate:
+                                break
+                            case .conflict(let existing):
+                                reject(&result, key, t, "duplicate sample for timestamp: stored value \(existing), new value \(v)", count: 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var records: [(WALRecordType, [UInt8])] = []
+        if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))) }
+        if samples.count > 0 { records.append((.samples, samples.w.bytes)) }
+        if !records.isEmpty {
+            do { try wal.log(records) } catch {
+                // The head already holds these samples but the WAL does not: refuse further writes
+                // rather than acknowledge data a crash would lose.
+                closed = true
+                logger.critical("WAL write failed; metric store stops accepting writes", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
+        result.samplesAppended = samples.count
+        samplesIngested.increment(by: samples.count)
+        if result.rejectedCount > 0 { samplesRejected.increment(by: result.rejectedCount) }
+        if result.seriesCreated > 0 {
+            seriesCreated.increment(by: result.seriesCreated)
+            activeSeries.record(head.seriesCount)
+        }
+        if options.fsync == .always { noteFsyncs() }
+        return result
+    }
+
+    private func reject(_ result: inout CommitResult, _ key: UnsafeRawBufferPointer, _ t: Int64, _ reason: String, count: Int) {
+        result.rejectedCount += count
+        if result.rejected.count < CommitResult.rejectionsKeptMax {
+            let labels = Labels(encoded: Array(key)) ?? Labels([])
+            result.rejected.append(SampleRejection(labels: labels, t: t, reason: reason))
+        }
+    }
+}

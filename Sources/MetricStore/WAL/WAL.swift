@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// When the WAL calls fsync. A write that got a 2xx is in the WAL file (the OS page cache) in every
+/// mode, so it survives a process crash; `always` also survives power loss.
+public enum FsyncPolicy: Sendable, Equatable {
+    /// fsync before every commit returns.
+    case always
+    /// fsync at most every `intervalMs`, from the store's maintenance loop.
+    case batch(intervalMs: Int64)
+    /// Never fsync except when a segment is closed.
+    case never
+}
+
+/// The write-ahead log: numbered segment files of checksummed records (format: docs/format/wal.md).
+///
+/// Record: `u8 type | u32 payloadLength (LE) | u32 crc32c(type, payload) (LE) | payload`.
+final class WAL {
+    /// Prometheus uses 128 MiB segments: large enough that rotation is rare, small enough to delete promptly.
+    static let segmentBytesMax = 128 << 20
+    /// A record larger than this is corrupt by definition (the biggest commit is a 128 MiB remote-write body).
+    static let recordBytesMax = 256 << 20
+    static let headerBytes = 9
+
+    let dir: String
+    let policy: FsyncPolicy
+    private var fd: Int32 = -1
+    private(set) var segment = 0
+    private var segmentBytes = 0
+    private(set) var dirty = false
+    private(set) var fsyncCount = 0
+    private var buffer: [UInt8] = []
+
+    init(dir: String, policy: FsyncPolicy) {
+        self.dir = dir
+        self.policy = policy
+    }
+
+    static func segmentName(_ n: Int) -> String { String(format: "%08d", n) }
+    static func checkpointName(_ n: Int) -> String { "checkpoint." + segmentName(n) }
+
+    /// Segment numbers present on disk, ascending.
+    func segments() -> [Int] {
+        FileIO.list(dir).compactMap { name in name.count == 8 ? Int(name) : nil }.sorted()
+    }
+
+    /// Opens a new segment after the newest one on disk.
+    func openForAppend() throws {
+        try FileIO.makeDirectory(dir)
+        try startSegment((segments().last ?? 0) + 1)
+    }
+
+    private func startSegment(_ n: Int) throws {
+        if fd >= 0 {
+            fsync(fd)
+            fsyncCount += 1
+            Glibc.close(fd)
+        }
+        let path = dir + "/" + WAL.segmentName(n)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else { throw StoreError.io("open WAL segment \(path): \(FileIO.errnoText())") }
+        FileIO.syncDirectory(dir)
+        segment = n
+        segmentBytes = 0
+    }
+
+    /// Closes the current segment and starts the next; returns the number of the closed one.
+    @discardableResult
+    func rotate() throws -> Int {
+        let closed = segment
+        try startSegment(segment + 1)
+        return closed
+    }
+
+    /// Appends one record and writes it to the file before returning (so a process crash keeps it).
+    func log(_ type: WALRecordType, _ payload: [UInt8]) throws {
+        try log([(type, payload)])
+    }
+
+    /// Appends several records with one write(2).
+    func log(_ records: [(WALRecordType, [UInt8])]) throws {
+        guard fd >= 0 else { throw StoreError.closed }
+        buffer.removeAll(keepingCapacity: true)
+        for (type, payload) in records { WAL.encodeRecord(type, payload, into: &buffer) }
+        if segmentBytes > 0 && segmentBytes + buffer.count > WAL.segmentBytesMax { try rotate() }
+        try buffer.withUnsafeBytes { try FileIO.writeAll(fd: fd, $0, path: dir + "/" + WAL.segmentName(segment)) }
+        segmentBytes += buffer.count
+        dirty = true
+        if policy == .always { try sync() }
+    }
+
+    static func encodeRecord(_ type: WALRecordType, _ payload: [UInt8], into out: inout [UInt8]) {
+        out.append(type.rawValue)
+        var len = UInt32(payload.count).littleEndian
+        withUnsafeBytes(of: &len) { out.append(contentsOf: $0) }
+        var crc = payload.withUnsafeBytes { CRC32C.checksum($0, initial: CRC32C.checksum([type.rawValue])) }.littleEndian
+        withUnsafeBytes(of: &crc) { out.append(contentsOf: $0) }
+        out.append(contentsOf: payload)
+    }
+
+    func sync() throws {
+        guard fd >= 0, dirty else { return }
+        guard fsync(fd) == 0 else { throw StoreError.io("fsync WAL segment \(segment): \(FileIO.errnoText())") }
+        fsyncCount += 1
+        dirty = false
+    }
+
+    func close() {
+        if fd >= 0 {
+            try? sync()
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
+
+    func deleteSegments(through n: Int) {
+        for s in segments() where s <= n { unlink(dir + "/" + WAL.segmentName(s)) }
+    }
+
+    var diskBytes: Int64 { FileIO.treeSize(dir) }
+}
+
+enum WALRecordType: UInt8 {
+    case series = 1
+    case samples = 2
+    case tombstone = 3
+    case chunk = 4
+    case oooSamples = 5
+}
