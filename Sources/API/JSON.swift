@@ -1,0 +1,79 @@
+import OspreyCore
+
+/// Builds JSON text directly; the API's responses are simple and this keeps their shape exact.
+struct JSONWriter {
+    var out: String = ""
+
+    init(capacity: Int = 256) { out.reserveCapacity(capacity) }
+
+    mutating func raw(_ s: String) { out += s }
+
+    mutating func string(_ s: String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    mutating func labels(_ labels: Labels) {
+        out += "{"
+        var first = true
+        for l in labels {
+            if !first { out += "," }
+            first = false
+            string(l.name)
+            out += ":"
+            string(l.value)
+        }
+        out += "}"
+    }
+
+    mutating func stringArray(_ values: [String]) {
+        out += "["
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            string(v)
+        }
+        out += "]"
+    }
+}
+
+enum APIErrorType: String {
+    case badData = "bad_data"
+    case execution
+    case unavailable
+    case internalError = "internal"
+}
+
+/// An error answered in Prometheus's shape: `{"status":"error","errorType":…,"error":…}`.
+struct APIError: Error {
+    let type: APIErrorType
+    let message: String
+    var status: Int {
+        switch type {
+        case .badData: return 400
+        case .execution: return 422
+        case .unavailable: return 503
+        case .internalError: return 500
+        }
+    }
+
+    static func badData(_ m: String) -> APIError { APIError(type: .badData, message: m) }
+}
