@@ -1,0 +1,44 @@
+# Osprey — set-up, run, test. `make run` and `make test` install what is missing.
+SWIFT ?= swift
+APT_PACKAGES := libzstd-dev prometheus prometheus-node-exporter prometheus-alertmanager
+FUZZ_SECONDS ?= 60
+DATA ?= ./data
+
+.PHONY: deps build run test unit-test e2e-test fuzz bench clean-data
+
+# System packages: zstd for block compression; the real Prometheus, node_exporter and Alertmanager
+# that the tests and benchmarks run side by side with Osprey.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product osprey
+
+run: deps
+	$(SWIFT) build -c release --product osprey
+	.build/release/osprey serve --data $(DATA)
+
+test: deps
+	$(SWIFT) build --product osprey
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+
+unit-test: deps
+	$(SWIFT) test --skip EndToEndTests
+
+e2e-test: deps
+	$(SWIFT) build --product osprey
+	$(SWIFT) test --filter EndToEndTests
+
+fuzz: deps
+	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+
+bench: deps
+	$(SWIFT) build -c release --product osprey --product osprey-bench
+	.build/release/osprey-bench --osprey .build/release/osprey --prometheus /usr/bin/prometheus
