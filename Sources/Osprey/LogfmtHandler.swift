@@ -15,10 +15,11 @@ struct LogfmtHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var all = metadata
-        if let extra { all.merge(extra) { $1 } }
-        var out = "ts=\(Self.timestamp()) level=\(level) logger=\(label) msg=\(Self.quote(message.description))"
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        if let error = event.error { all["error"] = "\(error)" }
+        var out = "ts=\(Self.timestamp()) level=\(event.level) logger=\(label) msg=\(Self.quote(event.message.description))"
         for key in all.keys.sorted() { out += " \(key)=\(Self.quote("\(all[key]!)"))" }
         out += "\n"
         Self.lock.withLock { FileHandle.standardError.write(out.data(using: .utf8)!) }
