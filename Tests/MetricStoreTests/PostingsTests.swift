@@ -25,7 +25,9 @@ struct TestIndex: PostingsSource {
         #expect(Postings.subtract([1, 2], []) == [1, 2])
         #expect(Postings.union([[1, 4], [2, 4, 8], [], [3]]) == [1, 2, 3, 4, 8])
         let many = (0..<20).map { i in [UInt32(i), UInt32(i + 100)] }
-        #expect(Postings.union(many) == (0..<20).map { UInt32($0) } + (0..<20).map { UInt32($0 + 100) })
+        let low: [UInt32] = (0..<20).map { UInt32($0) }
+        let high: [UInt32] = low.map { $0 + 100 }
+        #expect(Postings.union(many) == low + high)
     }
 
     let series: [Labels] = [

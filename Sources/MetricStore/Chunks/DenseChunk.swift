@@ -61,8 +61,8 @@ enum DenseChunk {
         for s in samples {
             guard s.v.isFinite else { return nil }
             while e <= decimalExponentMax {
-                let scaled = s.v * pow10[e]
-                if abs(scaled) < 9.0e15, scaled.rounded() == scaled, scaled / pow10[e] == s.v { break }
+                let m = (s.v * pow10[e]).rounded()
+                if abs(m) < 9.0e15, m / pow10[e] == s.v { break }
                 e += 1
             }
             if e > decimalExponentMax { return nil }
