@@ -293,6 +293,11 @@ enum Wire {
         let field = tag >> 3
         let wireType = Int(tag & 7)
         guard field != 0 else { throw .wire(.fieldNumberZero, at: tagStart) }
+        switch wireType {
+        case 3, 4: throw .wire(.group(field: field, wireType: wireType), at: tagStart)
+        case 6, 7: throw .wire(.invalidWireType(field: field, wireType: wireType), at: tagStart)
+        default: break
+        }
         if let (name, expected) = knownField(field, in: context), expected != wireType {
             throw .wire(.wrongWireType(field: field, name: name, got: wireType, expected: expected), at: tagStart)
         }
@@ -305,10 +310,8 @@ enum Wire {
             pos += size
         case 2:
             pos = try readLength(base, &pos, end, tagStart)
-        case 3, 4:
-            throw .wire(.group(field: field, wireType: wireType), at: tagStart)
         default:
-            throw .wire(.invalidWireType(field: field, wireType: wireType), at: tagStart)
+            preconditionFailure("BUG: wire type \(wireType) got past the wire type check")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import OspreyCore
 
 /// The in-memory part of the store: recent series and samples. Not thread safe; `MetricStoreDB`
@@ -18,11 +19,16 @@ final class Head {
 
     func lookup(key: UnsafeRawBufferPointer, hash: UInt64) -> MemSeries? {
         guard let ref = byHash[hash] else { return nil }
-        if let s = series[ref], s.key.withUnsafeBytes({ $0.elementsEqual(key) }) { return s }
+        if let s = series[ref], Head.equal(s.key, key) { return s }
         for r in collisions[hash] ?? [] {
-            if let s = series[r], s.key.withUnsafeBytes({ $0.elementsEqual(key) }) { return s }
+            if let s = series[r], Head.equal(s.key, key) { return s }
         }
         return nil
+    }
+
+    @inline(__always)
+    private static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (b.count == 0 || a.withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 })
     }
 
     /// Creates a series; `ref` is given when replaying the WAL so refs stay stable.
