@@ -76,10 +76,8 @@ extension MetricStoreDB {
             let current = lock.withLock { blocks }
             for b in current { try hardLinkTree(b.dir, dir + "/" + b.meta.ulid) }
             if !skipHead {
-                try lock.withLock {
-                    guard head.maxT != .min else { return }
-                    _ = try writeHead(before: head.maxT + 1, into: dir, level: 1)
-                }
+                let series = lock.withLock { head.series.values.map { $0.snapshot() } }
+                _ = try writeHead(series, before: .max, into: dir, level: 1)
             }
             FileIO.syncDirectory(dir)
             logger.info("snapshot written", metadata: ["dir": "\(dir)", "blocks": "\(current.count)", "head": "\(!skipHead)"])

@@ -127,6 +127,7 @@ extension MetricStoreDB {
                             case .appended:
                                 samples.add(ref: ms.ref, t, v)
                                 head.noteAppended(t)
+                                if let cut = cutInProgress, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
                             case .duplicate:
                                 break
                             case .conflict(let existing):

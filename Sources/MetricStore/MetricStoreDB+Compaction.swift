@@ -33,38 +33,58 @@ extension MetricStoreDB {
     }
 
     /// Persists head data older than the cut point (aligned to the block range, at least half a range
-    /// behind the newest sample) as blocks, one per range window, then truncates the head and checkpoints the WAL.
+    /// behind the newest sample) as blocks, one per range window, then truncates the head and checkpoints
+    /// the WAL. Blocks are written without holding the store's lock, so writes and reads go on meanwhile;
+    /// samples older than the cut that arrive during the write stay in the head.
     @discardableResult
     public func cutHeadIfNeeded(force: Bool = false) throws -> Bool {
         try compactionLock.withLock {
-            try lock.withLock {
-                guard !closed, head.maxT != .min else { return false }
+            let started = clock.nowMs()
+            let plan: (cut: Int64, series: [SeriesSnapshot])? = try lock.withLock {
+                guard !closed, head.maxT != .min else { return nil }
                 let range = options.blockRangeMs
                 let cut = force ? head.maxT + 1 : alignDown(head.maxT - range / 2, range)
-                guard head.minT < cut else { return false }
-                let started = clock.nowMs()
-                let written = try writeHead(before: cut, into: directory, level: 1)
-                head.truncate(before: cut)
+                guard head.minT < cut else { return nil }
+                cutInProgress = cut
+                lateSamples = []
+                return (cut, head.series.values.map { $0.snapshot() })
+            }
+            guard let plan else { return false }
+            let written: [Block]
+            do { written = try writeHead(plan.series, before: plan.cut, into: directory, level: 1) } catch {
+                lock.withLock { cutInProgress = nil; lateSamples = [] }
+                throw error
+            }
+            try lock.withLock {
+                head.truncate(before: plan.cut)
+                for late in lateSamples {
+                    // Truncation may have removed the series; bring it back under the same ref, which
+                    // the WAL segments after the cut refer to.
+                    let s = head.series[late.ref] ?? head.create(key: late.key, hash: hashKey(late.key), ref: late.ref)
+                    if case .appended = s.append(late.t, late.v) { head.noteAppended(late.t) }
+                }
+                cutInProgress = nil
+                lateSamples = []
                 blocks.append(contentsOf: written)
                 blocks.sort { ($0.minTime, $0.meta.ulid) < ($1.minTime, $1.meta.ulid) }
                 try checkpoint()
-                headCuts.increment()
                 activeSeries.record(head.seriesCount)
                 updateBlockGauges()
-                logger.info("head cut into blocks", metadata: [
-                    "before": "\(cut)", "blocks": "\(written.map(\.meta.ulid))",
-                    "samples": "\(written.reduce(0) { $0 + $1.meta.stats.numSamples })", "ms": "\(clock.nowMs() - started)",
-                ])
-                return true
             }
+            headCuts.increment()
+            logger.info("head cut into blocks", metadata: [
+                "before": "\(plan.cut)", "blocks": "\(written.map(\.meta.ulid))",
+                "samples": "\(written.reduce(0) { $0 + $1.meta.stats.numSamples })", "ms": "\(clock.nowMs() - started)",
+            ])
+            return true
         }
     }
 
-    /// Writes head samples with t < `before` as blocks, one per block-range window. Caller holds `lock`.
-    func writeHead(before: Int64, into parent: String, level: Int) throws -> [Block] {
+    /// Writes the samples with t < `before` of `series` as blocks, one per block-range window.
+    func writeHead(_ series: [SeriesSnapshot], before: Int64, into parent: String, level: Int) throws -> [Block] {
         let range = options.blockRangeMs
         var writers: [Int64: BlockWriter] = [:]
-        let ordered = head.series.values.map { ($0.labels, $0) }.sorted { labelsLess($0.0, $1.0) }
+        let ordered = series.map { ($0.labels, $0) }.sorted { labelsLess($0.0, $1.0) }
         do {
             for (labels, s) in ordered {
                 let samples = s.samples(mint: .min, maxt: before - 1)

@@ -41,6 +41,10 @@ public final class MetricStoreDB: @unchecked Sendable {
     var closed = false
     var lastSync: Int64 = 0
     var repairs: [String] = []
+    /// While a head cut writes blocks outside the lock: the cut point, and samples older than it
+    /// appended meanwhile (they must stay in the head when it is truncated).
+    var cutInProgress: Int64?
+    var lateSamples: [(ref: UInt32, key: [UInt8], t: Int64, v: Double)] = []
 
     // Own metrics.
     let samplesIngested = Counter(label: "osprey_metric_store_samples_ingested_total")

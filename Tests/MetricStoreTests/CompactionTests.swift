@@ -166,3 +166,43 @@ import Testing
         try expectComplete(db, n: 2, from: 0, hours: 4)
     }
 }
+
+@Suite struct ConcurrentCutTests {
+    @Test func writesDuringAHeadCutAreKept() throws {
+        let dir = TempDir()
+        let db = try openStore(dir) { $0.fsync = .never }
+        // 10 series × 5h: the cut persists [0, 4h) while another thread backfills old samples,
+        // writes new ones and creates series whose only samples are older than the cut.
+        for t in stride(from: Int64(0), to: 5 * hour, by: 15_000) {
+            let app = db.appender()
+            for i in 0..<10 { app.append(series("m", ["i": "\(i)"]), t, 1) }
+            _ = try app.commit()
+        }
+        let done = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            defer { done.signal() }
+            for k in 0..<400 {
+                let app = db.appender()
+                app.append(series("m", ["i": "\(k % 10)"]), -Int64(k + 1) * 1000, 2)       // backfill
+                app.append(series("late", ["k": "\(k)"]), Int64(k) * 1000, 3)              // new series, old data
+                app.append(series("m", ["i": "\(k % 10)"]), 5 * hour + Int64(k) * 1000, 4)  // new in-order data
+                _ = try? app.commit()
+            }
+        }
+        writer.start()
+        try db.cutHeadIfNeeded()
+        done.wait()
+        func check(_ db: MetricStoreDB) throws {
+            for i in 0..<10 {
+                let got = try read(db, series("m", ["i": "\(i)"]))
+                #expect(got.filter { $0.v == 1 }.count == 5 * 240)
+                #expect(got.filter { $0.v == 2 }.count == 40)
+                #expect(got.filter { $0.v == 4 }.count == 40)
+            }
+            #expect(try db.series([.equal("__name__", "late")], mint: .min, maxt: .max).count == 400)
+        }
+        try check(db)
+        db.close()
+        try check(try openStore(dir))
+    }
+}

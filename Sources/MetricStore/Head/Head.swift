@@ -103,11 +103,19 @@ struct HeadIndex: PostingsSource {
     private var all: [UInt32] = []
 
     mutating func add(_ s: MemSeries) {
-        // Refs only grow, so appending keeps every list sorted.
         for label in s.labels {
-            map[label.name, default: [:]][label.value, default: []].append(s.ref)
+            HeadIndex.insert(s.ref, into: &map[label.name, default: [:]][label.value, default: []])
         }
-        all.append(s.ref)
+        HeadIndex.insert(s.ref, into: &all)
+    }
+
+    /// New refs are the largest, so this is an append except when a series comes back under its old ref.
+    private static func insert(_ ref: UInt32, into list: inout [UInt32]) {
+        if let last = list.last, last > ref {
+            list.insert(ref, at: list.firstIndex { $0 > ref }!)
+        } else {
+            list.append(ref)
+        }
     }
 
     func postings(_ name: String, _ value: String) -> [UInt32] { map[name]?[value] ?? [] }

@@ -82,19 +82,13 @@ final class MemSeries {
     }
 
     /// Samples in [mint, maxt], in-order and out-of-order merged.
-    func samples(mint: Int64, maxt: Int64) -> [Sample] {
-        var inOrder: [Sample] = []
-        for c in closed where c.maxT >= mint && c.minT <= maxt {
-            appendRange(of: c.chunk, mint, maxt, into: &inOrder)
-        }
-        if open.count > 0 && open.lastT >= mint && open.firstT <= maxt {
-            appendRange(of: open.chunk, mint, maxt, into: &inOrder)
-        }
-        let lo = ooo.insertionIndex(of: mint)
-        var hi = ooo.insertionIndex(of: maxt)
-        if hi < ooo.count && ooo[hi].t == maxt { hi += 1 }
-        if lo >= hi { return inOrder }
-        return mergeSorted(inOrder, Array(ooo[lo..<hi]))
+    func samples(mint: Int64, maxt: Int64) -> [Sample] { snapshot().samples(mint: mint, maxt: maxt) }
+
+    /// An immutable copy of the series' data (chunk arrays are shared copy-on-write, so this is cheap).
+    func snapshot() -> SeriesSnapshot {
+        var chunks = closed
+        if open.count > 0 { chunks.append(HeadChunk(minT: open.firstT, maxT: open.lastT, chunk: open.chunk)) }
+        return SeriesSnapshot(key: key, chunks: chunks, ooo: ooo)
     }
 
     /// Drops samples before `cut`. Chunks spanning the cut are re-encoded.
@@ -152,4 +146,25 @@ func mergeSorted(_ a: [Sample], _ b: [Sample]) -> [Sample] {
     out.append(contentsOf: a[i...])
     out.append(contentsOf: b[j...])
     return out
+}
+
+/// A point-in-time copy of one head series, read without the store's lock.
+struct SeriesSnapshot {
+    let key: [UInt8]
+    let chunks: [HeadChunk]
+    let ooo: [Sample]
+
+    var labels: Labels { Labels(encoded: key)! }
+
+    func samples(mint: Int64, maxt: Int64) -> [Sample] {
+        var inOrder: [Sample] = []
+        for c in chunks where c.maxT >= mint && c.minT <= maxt {
+            appendRange(of: c.chunk, mint, maxt, into: &inOrder)
+        }
+        let lo = ooo.insertionIndex(of: mint)
+        var hi = ooo.insertionIndex(of: maxt)
+        if hi < ooo.count && ooo[hi].t == maxt { hi += 1 }
+        if lo >= hi { return inOrder }
+        return mergeSorted(inOrder, Array(ooo[lo..<hi]))
+    }
 }
