@@ -38,7 +38,7 @@ struct PrometheusReadAPI: Sendable {
         let (mint, maxt) = try range(p)
         var all = Set<Labels>()
         for m in sets { all.formUnion(try db.series(m, mint: mint, maxt: maxt)) }
-        var result = all.sorted { $0.description < $1.description }
+        var result = all.sorted()
         if let limit = try p.limit(), result.count > limit { result = Array(result.prefix(limit)) }
         var w = JSONWriter(capacity: result.count * 64)
         w.raw("[")
@@ -88,7 +88,7 @@ struct PrometheusReadAPI: Sendable {
         for m in sets { for s in try db.select(m, mint: mint, maxt: maxt) { bySeries[s.labels] = s.samples } }
         var w = JSONWriter(capacity: 1 << 16)
         w.raw("[")
-        for (i, labels) in bySeries.keys.sorted(by: { $0.description < $1.description }).enumerated() {
+        for (i, labels) in bySeries.keys.sorted().enumerated() {
             if i > 0 { w.raw(",") }
             w.raw("{\"metric\":")
             w.labels(labels)

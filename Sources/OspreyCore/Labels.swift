@@ -17,7 +17,7 @@ public struct Label: Hashable, Sendable, Comparable {
 ///
 /// The canonical byte form (`encoded`) is what the stores key series by:
 /// for each label in order, `uvarint(len(name)) name uvarint(len(value)) value`.
-public struct Labels: Hashable, Sendable, Sequence, CustomStringConvertible {
+public struct Labels: Hashable, Sendable, Sequence, Comparable, CustomStringConvertible {
     public private(set) var labels: [Label]
 
     public static let metricNameLabel = "__name__"
@@ -98,6 +98,15 @@ public struct Labels: Hashable, Sendable, Sequence, CustomStringConvertible {
         var copy = labels.filter { $0.name != name }
         copy.append(Label(name, value))
         return Labels(copy)
+    }
+
+    /// Prometheus's label-set order: by label pairs, name then value, byte-wise; a prefix sorts first.
+    public static func < (a: Labels, b: Labels) -> Bool {
+        for (x, y) in zip(a.labels, b.labels) {
+            if x.name != y.name { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
+            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
+        }
+        return a.count < b.count
     }
 
     public func removing(_ names: Set<String>) -> Labels {

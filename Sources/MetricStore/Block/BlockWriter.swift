@@ -117,11 +117,6 @@ final class BlockWriter {
     }
 }
 
-/// Label-set order: by label pairs, name then value, byte-wise; a prefix sorts first.
-func labelsLess(_ a: Labels, _ b: Labels) -> Bool {
-    for (x, y) in zip(a.labels, b.labels) {
-        if x.name != y.name { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
-        if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
-    }
-    return a.count < b.count
-}
+/// Label-set order (see `Labels.<`).
+@inline(__always)
+func labelsLess(_ a: Labels, _ b: Labels) -> Bool { a < b }
