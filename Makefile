@@ -7,7 +7,8 @@ DATA ?= ./data
 .PHONY: deps build run test unit-test e2e-test fuzz bench clean-data
 
 # System packages: zstd for block compression; the real Prometheus, node_exporter and Alertmanager
-# that the tests and benchmarks run side by side with Osprey.
+# that the tests and benchmarks run side by side with Osprey. PyPI: cramjam, the reference snappy
+# the codec tests cross-check against.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -15,6 +16,7 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@python3 -c "import cramjam" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore cramjam
 
 build: deps
 	$(SWIFT) build --product osprey
