@@ -1,0 +1,97 @@
+import Foundation
+
+/// Command-line flags. Defaults are the full benchmark; the flags shrink it for quick iteration.
+struct Options {
+    var wideSeries = 50_000
+    var wideHours = 2.0
+    var longSeries = 5_000
+    var longHours = 24.0
+    var skipWide = false
+    var skipLong = false
+    var connections = 4
+    var batchSeriesMax = 2_000
+    var seed: UInt64 = 1
+    var settleSeconds = 10.0
+    /// Block set unchanged this long counts as compacted: longer than Prometheus's 1-minute compaction tick.
+    var stableSeconds = 70.0
+    var compactionTimeoutSeconds = 900.0
+    var ospreyBinary = ".build/release/osprey"
+    var prometheusBinary = "/usr/bin/prometheus"
+    var workDir: String?
+    var keep = false
+    var perf = false
+    var servers = ServerKind.allCases
+
+    static let usage = """
+        usage: osprey-bench [flags]
+        Runs Osprey and Prometheus one after the other on identical remote write requests and prints ratios.
+
+          --series N              wide set: active series (default 50000)
+          --hours H               wide set: hours of 15 s scrapes (default 2)
+          --long-series N         long set: series (default 5000)
+          --long-hours H          long set: hours (default 24)
+          --skip-wide, --skip-long
+          --connections N         concurrent connections (default 4)
+          --batch N               series per request, at most (default 2000)
+          --seed N                data seed (default 1)
+          --settle S              seconds to wait after ingest before reading RSS (default 10)
+          --stable S              block set unchanged this long = compaction done (default 70)
+          --compaction-timeout S  give up waiting for compaction after S seconds (default 900)
+          --osprey PATH           (default .build/release/osprey)
+          --prometheus PATH       (default /usr/bin/prometheus)
+          --work-dir DIR          data dirs and logs (default a new directory under /tmp, deleted unless --keep)
+          --keep                  keep data directories and logs
+          --perf                  record `perf record -g` of Osprey during each ingest (kept in the work dir)
+          --only osprey|prometheus  run one server (no ratios)
+        """
+
+    static func parse(_ args: [String]) throws -> Options {
+        var o = Options()
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < args.count else { throw HTTPError(description: "\(args[i - 1]) needs a value\n\(usage)") }
+            return args[i]
+        }
+        func number<T: LosslessStringConvertible>(_: T.Type) throws -> T {
+            let flag = args[i]
+            let s = try value()
+            guard let n = T(s) else { throw HTTPError(description: "\(flag): not a number: \(s)") }
+            return n
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--series": o.wideSeries = try number(Int.self)
+            case "--hours": o.wideHours = try number(Double.self)
+            case "--long-series": o.longSeries = try number(Int.self)
+            case "--long-hours": o.longHours = try number(Double.self)
+            case "--skip-wide": o.skipWide = true
+            case "--skip-long": o.skipLong = true
+            case "--connections": o.connections = max(1, try number(Int.self))
+            case "--batch": o.batchSeriesMax = max(1, try number(Int.self))
+            case "--seed": o.seed = try number(UInt64.self)
+            case "--settle": o.settleSeconds = try number(Double.self)
+            case "--stable": o.stableSeconds = try number(Double.self)
+            case "--compaction-timeout": o.compactionTimeoutSeconds = try number(Double.self)
+            case "--osprey": o.ospreyBinary = try value()
+            case "--prometheus": o.prometheusBinary = try value()
+            case "--work-dir": o.workDir = try value()
+            case "--keep": o.keep = true
+            case "--perf": o.perf = true
+            case "--only":
+                let s = try value()
+                guard let k = ServerKind.allCases.first(where: { $0.rawValue.lowercased() == s.lowercased() }) else {
+                    throw HTTPError(description: "--only: osprey or prometheus, not \(s)")
+                }
+                o.servers = [k]
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default:
+                throw HTTPError(description: "unknown flag \(args[i])\n\(usage)")
+            }
+            i += 1
+        }
+        return o
+    }
+}
