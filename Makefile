@@ -1,4 +1,5 @@
 # Osprey — set-up, run, test. `make run` and `make test` install what is missing.
+SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libzstd-dev prometheus prometheus-node-exporter prometheus-alertmanager
 FUZZ_SECONDS ?= 60
@@ -28,8 +29,9 @@ run: deps
 test: deps
 	$(SWIFT) build --product osprey
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+	set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log
+	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+	@scripts/test-summary.sh .build/test-output.log
 
 unit-test: deps
 	$(SWIFT) test --skip EndToEndTests

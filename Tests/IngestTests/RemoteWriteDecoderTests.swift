@@ -3,17 +3,6 @@ import Testing
 
 @testable import Ingest
 
-/// Deterministic generator (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Builds protobuf messages field by field, for requests the encoder would never produce.
 private struct Proto {
@@ -110,7 +99,7 @@ private let specialTimestamps: [Int64] = [0, -1, -1_700_000_000_000, 1, 1_700_00
 @Suite("Remote write decoding")
 struct RemoteWriteDecoderTests {
     static func manySeries(_ count: Int) -> [(labels: Labels, samples: [Sample])] {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         return (0..<count).map { i in
             var labels = [
                 Label("__name__", "metric_\(i % 17)"), Label("job", "job-\(i % 5)"), Label("instance", "host-\(i):9100"),
@@ -377,7 +366,7 @@ struct RemoteWriteDecoderTests {
     }
 
     @Test func utf8ValidatorMatchesTheStandardLibrary() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x90, 0xA0, 0x9F, 0x8F]
         for _ in 0..<20_000 {
             let n = Int.random(in: 0...12, using: &rng)
@@ -394,7 +383,7 @@ struct RemoteWriteDecoderTests {
     /// Random edits of valid requests, both as protobuf and as snappy bodies: the decoder must return or
     /// throw, and whatever it returns must be internally consistent.
     @Test func survivesRandomMutations() {
-        var rng = SplitMix64(state: 0x05B7_E7)
+        var rng = SplitMix64(seed: 0x05B7_E7)
         let inputs = [Self.manySeries(12), Self.manySeries(3), [(labels: Labels(["__name__": "x"]), samples: [Sample(1, 1)])]]
         let protobufs = inputs.map { RemoteWriteEncoder.encode($0) }
         let bodies = protobufs.map { Snappy.compress($0) }

@@ -1,29 +1,19 @@
 import Foundation
+import OspreyCore
 import Testing
 
 @testable import Ingest
 
-/// Deterministic generator (SplitMix64), so failures reproduce.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 private func randomBytes(_ n: Int, seed: UInt64, alphabet: UInt8 = 255) -> [UInt8] {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     return (0..<n).map { _ in UInt8.random(in: 0...alphabet, using: &rng) }
 }
 
 /// Text-like data: words from a small vocabulary, so there are repeats at short and long distances.
 private func repetitiveText(_ n: Int, seed: UInt64) -> [UInt8] {
     let words = ["http_requests_total", "job", "instance", "10.0.0.1:9090", "GET", "POST", "200", "500", "{", "}", "=", ",", " "]
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     var out: [UInt8] = []
     while out.count < n { out += Array(words.randomElement(using: &rng)!.utf8) }
     return Array(out.prefix(n))

@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func randomSeriesRoundTrip() {
-        var rng = SeededRNG(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<200 {
             var t = Int64.random(in: -1_000_000...1_000_000, using: &rng)
             var v = Double.random(in: -1e6...1e6, using: &rng)
@@ -117,15 +117,3 @@ import Testing
     }
 }
 
-/// A deterministic generator so failures reproduce.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -64,7 +64,7 @@ struct TestIndex: PostingsSource {
     }
 
     @Test func postingsPathAgreesWithScanningOnRandomMatchers() throws {
-        var rng = SeededRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let values = ["a", "b", "ab", "ba", "", "abc", "x\ny"]
         var labelSets: [Labels] = []
         for _ in 0..<300 {

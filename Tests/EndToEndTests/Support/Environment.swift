@@ -1,4 +1,5 @@
 import Foundation
+import OspreyCore
 
 /// A test-harness failure with a message that says what to do about it.
 struct E2EError: Error, CustomStringConvertible {
@@ -82,15 +83,3 @@ func poll(timeoutSeconds: Double, intervalMs: Int = 20, _ condition: () throws -
     }
 }
 
-/// Deterministic generator (SplitMix64), so a seed replays the same choices.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
