@@ -43,6 +43,8 @@ e2e-test: deps
 fuzz: deps
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
 
+BENCH_FLAGS ?=
 bench: deps
-	$(SWIFT) build -c release --product osprey --product osprey-bench
-	.build/release/osprey-bench --osprey .build/release/osprey --prometheus /usr/bin/prometheus
+	$(SWIFT) build -c release --product osprey
+	$(SWIFT) build -c release --product osprey-bench
+	.build/release/osprey-bench $(BENCH_FLAGS)

@@ -24,7 +24,8 @@ struct Row {
 func rows(wide: [ServerKind: RunResult], long: [ServerKind: RunResult]) -> [Row] {
     func row(_ name: String, _ results: [ServerKind: RunResult], target: Double? = nil, format: String = "%.3f",
              _ value: (RunResult) -> Double?) -> Row {
-        Row(name: name, osprey: results[.osprey].flatMap(value), prometheus: results[.prometheus].flatMap(value),
+        func figure(_ kind: ServerKind) -> Double? { results[kind].flatMap { $0.completed ? value($0) : nil } }
+        return Row(name: name, osprey: figure(.osprey), prometheus: figure(.prometheus),
             targetRatioMax: target, format: format)
     }
     var out: [Row] = []

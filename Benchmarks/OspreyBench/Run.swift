@@ -13,6 +13,8 @@ struct RunResult {
     /// The benchmark's own CPU while sending (not counted; shown to prove the client is not the bottleneck).
     var clientCPUSeconds = 0.0
     var settleCPUSeconds = 0.0
+    /// CPU other processes on the machine used during the ingest: noise in the figures when large.
+    var otherCPUSeconds = 0.0
     var rssBytes = 0
     /// RSS of the freshly started, empty server.
     var idleRSSBytes = 0
@@ -27,6 +29,8 @@ struct RunResult {
     var snapshotBytes = 0
     var snapshotSamples = 0
     var problems: [String] = []
+    /// False when the run stopped before its figures were measured; its figures are not shown.
+    var completed = false
 
     var cpuPerMillion: Double { ingestCPUSeconds / Double(samples) * 1e6 }
     var rssPerSeries: Double { Double(rssBytes) / Double(series) }
@@ -54,14 +58,15 @@ func runSet(_ w: Workload, _ kind: ServerKind, _ o: Options, workDir: String, lo
 
     r.idleRSSBytes = server.statusBytes("VmRSS")
     let perf = o.perf && kind == .osprey ? startPerf(pid: server.pid, output: workDir + "/\(w.name)-osprey.perf.data") : nil
-    let cpu0 = server.cpuSeconds(), self0 = selfCPUSeconds()
+    let cpu0 = server.cpuSeconds(), self0 = selfCPUSeconds(), machine0 = machineBusyCPUSeconds()
     r.ingest = sendWorkload(w, port: server.port, connections: o.connections)
     let cpu1 = server.cpuSeconds()
     r.clientCPUSeconds = selfCPUSeconds() - self0
     r.ingestCPUSeconds = cpu1 - cpu0
+    r.otherCPUSeconds = max(0, machineBusyCPUSeconds() - machine0 - r.ingestCPUSeconds - r.clientCPUSeconds)
     if let perf { stopPerf(perf, output: workDir + "/\(w.name)-osprey.perf.data") }
-    progress(String(format: "%@ ingested %d requests in %.1f s: server CPU %.1f s, client CPU %.1f s, %.0f samples/s",
-                    tag, r.ingest.requests, r.ingest.wallSeconds, r.ingestCPUSeconds, r.clientCPUSeconds,
+    progress(String(format: "%@ ingested %d requests in %.1f s: server CPU %.1f s, client CPU %.1f s, other processes %.1f s, %.0f samples/s",
+                    tag, r.ingest.requests, r.ingest.wallSeconds, r.ingestCPUSeconds, r.clientCPUSeconds, r.otherCPUSeconds,
                     Double(w.sampleCount) / r.ingest.wallSeconds))
     if let reason = r.ingest.aborted { r.problems.append("\(tag) sending aborted: \(reason) (server log: \(server.logPath))") }
     if r.ingest.failures > 0 {
@@ -92,6 +97,7 @@ func runSet(_ w: Workload, _ kind: ServerKind, _ o: Options, workDir: String, lo
             r.problems.append("\(tag) snapshot blocks' meta.json count \(r.snapshotSamples) samples, sent \(w.sampleCount)")
         }
     }
+    r.completed = true
     let problems = checkStored(server, w)
     r.problems += problems.map { "\(tag) \($0)" }
     progress("\(tag) read-back checks: \(problems.isEmpty ? "all match" : "\(problems.count) PROBLEMS")")

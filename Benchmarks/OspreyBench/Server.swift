@@ -143,6 +143,17 @@ func metaSampleCount(_ path: String) -> Int {
     return total
 }
 
+/// Busy CPU seconds of the whole machine (all of /proc/stat's first line but idle and iowait): with the
+/// server's and the benchmark's own share subtracted, what other processes took during a measurement.
+func machineBusyCPUSeconds() -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+          let line = stat.split(separator: "\n").first else { return .nan }
+    let f = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().compactMap { Double($0) }
+    guard f.count >= 8 else { return .nan }
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// CPU seconds this benchmark process itself has used (to show the client is not the bottleneck).
 func selfCPUSeconds() -> Double {
     var usage = rusage()

@@ -2,8 +2,14 @@ import Foundation
 import Ingest
 import OspreyCore
 
-/// A data set: a fleet scraped `scrapes` times every `intervalMs`, ending just before "now", encoded
-/// once into remote write request bodies so both servers receive byte-identical requests.
+/// A data set: a fleet scraped `scrapes` times every `intervalMs`, ending near "now", encoded once
+/// into remote write request bodies so both servers receive byte-identical requests.
+///
+/// The first scrape is on a 2h boundary (`alignMs`, the head block range of both servers) and the last
+/// is at most 2h before now. Unaligned, the block layout would depend on the hour the benchmark runs:
+/// a 2h set would straddle a boundary and Osprey (which cuts the head at aligned(newest − 1h)) would
+/// move part of it to a block, while Prometheus (which waits for 3h in the head) keeps it all in
+/// memory, so RSS per series would compare different things.
 ///
 /// Series are split into groups of at most `batchSeriesMax` (shuffled, as Prometheus shards series by
 /// hash); each request holds one sample of every series of one group, and a group is always sent over
@@ -65,13 +71,15 @@ final class Workload: Sendable {
 
     /// Builds the fleet and encodes every request, on all cores (before any server is started).
     static func make(name: String, seriesMin: Int, hours: Double, seed: UInt64, batchSeriesMax: Int,
-                     connections: Int, intervalMs: Int64 = 15_000, nowMs: Int64) -> Workload {
+                     connections: Int, intervalMs: Int64 = 15_000, alignMs: Int64 = 7_200_000, nowMs: Int64) -> Workload {
         let fleet = Fleet.nodeExporters(seriesMin: seriesMin, seed: seed, intervalMs: intervalMs)
         let unique = Set(fleet.series.map(\.labels))
         precondition(unique.count == fleet.series.count, "BUG: fleet has \(fleet.series.count - unique.count) duplicate series")
         let scrapes = Int((hours * 3_600_000 / Double(intervalMs)).rounded())
         precondition(scrapes > 0, "--hours gives no scrapes")
-        let startMs = (nowMs / intervalMs) * intervalMs - Int64(scrapes) * intervalMs
+        let spanMs = Int64(scrapes) * intervalMs
+        let startMs = (nowMs - spanMs) / alignMs * alignMs
+        precondition(startMs % intervalMs == 0, "BUG: the block range must be a multiple of the scrape interval")
 
         // Group count: enough for batchSeriesMax, a multiple of `connections` so each gets the same share.
         let needed = (fleet.series.count + batchSeriesMax - 1) / batchSeriesMax

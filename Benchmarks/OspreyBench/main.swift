@@ -63,8 +63,9 @@ print("ratio = Osprey ÷ Prometheus; CPU is utime+stime of the server process ov
 print("bytes per sample = regular file bytes of a snapshot (head included) taken once the block set has been stable for \(Int(options.stableSeconds)) s.")
 for set in ["wide", "long"] {
     for (kind, r) in results[set]!.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-        print(String(format: "  %@ %@: %d requests, %.1f s wall, server CPU %.1f s ingest + %.1f s settle, benchmark client CPU %.1f s",
-                     set, kind.rawValue, r.ingest.requests, r.ingest.wallSeconds, r.ingestCPUSeconds, r.settleCPUSeconds, r.clientCPUSeconds))
+        print(String(format: "  %@ %@: %d requests, %.1f s wall, server CPU %.1f s ingest + %.1f s settle; during ingest the benchmark client used %.1f s CPU, other processes %.1f s",
+                     set, kind.rawValue, r.ingest.requests, r.ingest.wallSeconds, r.ingestCPUSeconds, r.settleCPUSeconds,
+                     r.clientCPUSeconds, r.otherCPUSeconds))
     }
 }
 

@@ -1,31 +1,8 @@
-/// SplitMix64: eight bytes of state, fast, and the same sequence on every machine, so two runs with
-/// one seed send byte-identical requests. Every series owns one, so any series can be regenerated
-/// alone (the correctness checks do that) without replaying the others.
-struct SplitMix64: Sendable {
-    var state: UInt64
+import OspreyCore
 
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return SplitMix64.finalize(state)
-    }
-
-    /// A well-mixed hash of two words; used for values that must be pure functions of their inputs
-    /// (per-series seeds, per-scrape timestamp jitter).
-    static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        finalize(a &* 0x9E37_79B9_7F4A_7C15 ^ (b &+ 0x632B_E59B_D9B4_E019))
-    }
-
-    private static func finalize(_ x: UInt64) -> UInt64 {
-        var z = x
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws the fleet's shapes and values from `OspreyCore.SplitMix64`. Every series owns a generator,
+/// so any series can be regenerated alone (the read-back checks do that) without replaying the others.
+extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func unit() -> Double {
         Double(next() >> 11) * 0x1p-53
