@@ -57,6 +57,7 @@ extension MetricStoreDB {
             }
             try lock.withLock {
                 head.truncate(before: plan.cut)
+                head.chunkFiles?.removeFiles(before: plan.cut)
                 for late in lateSamples {
                     // Truncation may have removed the series; bring it back under the same ref, which
                     // the WAL segments after the cut refer to.

@@ -75,6 +75,7 @@ public final class MetricStoreDB: @unchecked Sendable {
     public static func open(directory: String, options: Options = Options(), clock: any Clock = SystemClock(), logger: Logger) throws -> MetricStoreDB {
         let db = MetricStoreDB(directory: directory, options: options, clock: clock, logger: logger)
         try FileIO.makeDirectory(directory)
+        db.head = Head(chunkFiles: try HeadChunkFiles(dir: directory + "/chunks_head", logger: logger))
         try db.loadBlocks()
         try db.replay()
         try db.wal.openForAppend()

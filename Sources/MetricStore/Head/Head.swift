@@ -4,6 +4,11 @@ import OspreyCore
 /// The in-memory part of the store: recent series and samples. Not thread safe; `MetricStoreDB`
 /// serialises access.
 final class Head {
+    /// Where series put their closed chunks; nil keeps them in memory.
+    let chunkFiles: HeadChunkFiles?
+
+    init(chunkFiles: HeadChunkFiles? = nil) { self.chunkFiles = chunkFiles }
+
     private(set) var series: [UInt32: MemSeries] = [:]
     private var byHash: [UInt64: UInt32] = [:]
     /// Series whose hash collides with another's: hash → extra refs.
@@ -36,7 +41,7 @@ final class Head {
     func create(key: [UInt8], hash: UInt64, ref: UInt32? = nil) -> MemSeries {
         let r = ref ?? nextRef
         nextRef = max(nextRef, r &+ 1)
-        let s = MemSeries(ref: r, key: key, hash: hash)
+        let s = MemSeries(ref: r, key: key, hash: hash, files: chunkFiles)
         series[r] = s
         if byHash[hash] == nil { byHash[hash] = r } else { collisions[hash, default: []].append(r) }
         index.add(s)
@@ -59,7 +64,7 @@ final class Head {
                 remove(ref, s)
             } else {
                 newMin = min(newMin, s.minT)
-                count += s.closed.reduce(0) { $0 + $1.chunk.count } + s.open.count + s.ooo.count
+                count += s.sampleCount
             }
         }
         minT = newMin
@@ -92,7 +97,7 @@ final class Head {
         minT = .max; maxT = .min; sampleCount = 0
         for s in series.values where !s.isEmpty {
             minT = min(minT, s.minT); maxT = max(maxT, s.maxT)
-            sampleCount += s.closed.reduce(0) { $0 + $1.chunk.count } + s.open.count + s.ooo.count
+            sampleCount += s.sampleCount
         }
     }
 }

@@ -1,10 +1,44 @@
 import OspreyCore
 
-/// A closed, immutable head chunk.
+/// A closed, immutable head chunk: in a head chunk file, or in memory when it could not be written there.
 struct HeadChunk {
     var minT: Int64
     var maxT: Int64
-    var chunk: XORChunk
+    private(set) var count: UInt16
+    private var storage: Storage
+
+    private enum Storage {
+        case memory(XORChunk)
+        case file(HeadChunkFiles, HeadChunkFiles.Ref)
+    }
+
+    init(minT: Int64, maxT: Int64, chunk: XORChunk) {
+        self.minT = minT
+        self.maxT = maxT
+        count = UInt16(truncatingIfNeeded: chunk.count)
+        storage = .memory(chunk)
+    }
+
+    /// Moves a finished chunk out of the heap when `files` can take it.
+    init(minT: Int64, maxT: Int64, closing chunk: XORChunk, files: HeadChunkFiles?) {
+        self.minT = minT
+        self.maxT = maxT
+        count = UInt16(truncatingIfNeeded: chunk.count)
+        if let files, let ref = files.store(chunk.bytes, maxT: maxT) {
+            storage = .file(files, ref)
+        } else {
+            storage = .memory(chunk)
+        }
+    }
+
+    var chunk: XORChunk {
+        switch storage {
+        case .memory(let c): return c
+        case .file(let files, let ref):
+            // A read can only fail if the file was damaged under us; the chunk then reads as empty.
+            return XORChunk(bytes: files.read(ref) ?? [])
+        }
+    }
 }
 
 /// One series in the head: its identity and its in-memory samples.
@@ -21,15 +55,21 @@ final class MemSeries {
     /// Samples older than the newest in-order one, sorted by time, unique timestamps.
     var ooo: [Sample] = []
 
-    init(ref: UInt32, key: [UInt8], hash: UInt64) {
+    /// Where closed chunks go; nil keeps them in memory.
+    let files: HeadChunkFiles?
+
+    init(ref: UInt32, key: [UInt8], hash: UInt64, files: HeadChunkFiles?) {
         self.ref = ref
         self.key = key
         self.hash = hash
+        self.files = files
     }
 
     var labels: Labels { Labels(encoded: key)! }
 
     var lastT: Int64 { open.count > 0 ? open.lastT : (closed.last?.maxT ?? .min) }
+
+    var sampleCount: Int { closed.reduce(0) { $0 + Int($1.count) } + open.count + ooo.count }
 
     var isEmpty: Bool { open.count == 0 && closed.isEmpty && ooo.isEmpty }
 
@@ -46,7 +86,7 @@ final class MemSeries {
         let last = lastT
         if t > last || (open.count == 0 && closed.isEmpty) {
             if open.count >= MemSeries.samplesPerChunkMax {
-                closed.append(HeadChunk(minT: open.firstT, maxT: open.lastT, chunk: open.chunk))
+                closed.append(HeadChunk(minT: open.firstT, maxT: open.lastT, closing: open.chunk, files: files))
                 open = XORAppender()
             }
             open.append(t, v)
@@ -99,7 +139,7 @@ final class MemSeries {
             if c.minT >= cut { kept.append(c); continue }
             var app = XORAppender()
             for s in c.chunk.samples() where s.t >= cut { app.append(s.t, s.v) }
-            if app.count > 0 { kept.append(HeadChunk(minT: app.firstT, maxT: app.lastT, chunk: app.chunk)) }
+            if app.count > 0 { kept.append(HeadChunk(minT: app.firstT, maxT: app.lastT, closing: app.chunk, files: files)) }
         }
         closed = kept
         if open.count > 0 && open.firstT < cut {
