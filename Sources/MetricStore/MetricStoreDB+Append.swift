@@ -78,6 +78,10 @@ public final class HeadAppender: Appender {
 extension MetricStoreDB {
     public func appender() -> HeadAppender { HeadAppender(db: self) }
 
+    /// The oldest timestamp the store takes: far enough from Int64.min that every block-window and
+    /// delta computation stays in range (about 73 million years before 1970).
+    public static let timestampMin: Int64 = -(1 << 61)
+
     /// Why `labels` cannot be stored, or nil.
     func validate(_ labels: Labels) -> String? {
         let l = options.limits
@@ -101,8 +105,20 @@ extension MetricStoreDB {
         defer { lock.unlock() }
         guard !closed else { throw StoreError.closed }
         var newSeries: [(ref: UInt32, key: [UInt8])] = []
+        var records: [(WALRecordType, [UInt8])] = []
         var samples = WALRecords.SamplesWriter(baseT: batch.timestamps.first ?? 0)
+        var samplesAppended = 0
+        /// Moves what is buffered into WAL records, series first, each under `WAL.recordBytesSoftMax`.
+        func cutRecords() {
+            if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))); newSeries.removeAll() }
+            if samples.count > 0 {
+                records.append((.samples, samples.w.bytes))
+                samplesAppended += samples.count
+                samples = WALRecords.SamplesWriter(baseT: samples.baseT)
+            }
+        }
         let seriesMax = options.limits.seriesMax
+        let latest = clock.nowMs() + options.futureToleranceMs
         batch.keyBytes.withUnsafeBytes { keys in
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
@@ -123,9 +139,17 @@ extension MetricStoreDB {
                         let ms = series!
                         for i in Int(s.sampleStart)..<Int(s.sampleEnd) {
                             let t = ts[i], v = vs[i]
+                            guard t <= latest, t >= MetricStoreDB.timestampMin else {
+                                let why = t > latest
+                                    ? "timestamp is more than \(options.futureToleranceMs / 3_600_000)h ahead of the server clock (\(clock.nowMs()) ms); timestamps are milliseconds since the epoch"
+                                    : "timestamp is before \(MetricStoreDB.timestampMin), the oldest the store takes"
+                                reject(&result, key, t, why, count: 1)
+                                continue
+                            }
                             switch ms.append(t, v) {
                             case .appended:
                                 samples.add(ref: ms.ref, t, v)
+                                if samples.w.bytes.count >= WAL.recordBytesSoftMax { cutRecords() }
                                 head.noteAppended(t)
                                 if let cut = cutInProgress, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
                             case .duplicate:
@@ -138,9 +162,7 @@ extension MetricStoreDB {
                 }
             }
         }
-        var records: [(WALRecordType, [UInt8])] = []
-        if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))) }
-        if samples.count > 0 { records.append((.samples, samples.w.bytes)) }
+        cutRecords()
         if !records.isEmpty {
             do { try wal.log(records) } catch {
                 // The head already holds these samples but the WAL does not: refuse further writes
@@ -150,8 +172,8 @@ extension MetricStoreDB {
                 throw error
             }
         }
-        result.samplesAppended = samples.count
-        samplesIngested.increment(by: samples.count)
+        result.samplesAppended = samplesAppended
+        samplesIngested.increment(by: samplesAppended)
         if result.rejectedCount > 0 { samplesRejected.increment(by: result.rejectedCount) }
         if result.seriesCreated > 0 {
             seriesCreated.increment(by: result.seriesCreated)

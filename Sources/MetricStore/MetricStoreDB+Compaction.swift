@@ -3,8 +3,9 @@ import OspreyCore
 
 extension MetricStoreDB {
     /// Periodic work, called by the server's maintenance loop (and by tests with an injected clock):
-    /// fsync the WAL per the policy, cut the head into a block when it spans 1.5 block ranges,
-    /// compact blocks, apply retention.
+    /// fsync the WAL per the policy; cut the head into blocks once it holds samples older than the
+    /// block boundary at or before (newest − half a block range), which for a head starting on a boundary
+    /// is when it spans 1.5 ranges; compact blocks; apply retention.
     public func maintain() throws {
         try syncIfDue()
         while try cutHeadIfNeeded() {}
@@ -179,8 +180,6 @@ extension MetricStoreDB {
                     if b.maxTime <= w + range { windows[w, default: []].append(b) }
                 }
                 for (w, group) in windows.sorted(by: { $0.key < $1.key }) where group.count >= 2 && w + range <= newest {
-                    // Skip windows already compacted into one block of this size.
-                    if group.count == 1 { continue }
                     try merge(group)
                     return true
                 }

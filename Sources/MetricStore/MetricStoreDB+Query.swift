@@ -12,7 +12,8 @@ extension MetricStoreDB: Querier {
             return self.blocks
         }
         let cache = FrameCache()
-        for block in blocks where block.overlaps(mint, maxt) {
+        // Newest block first: on a timestamp stored twice the newer write wins, as in compaction.
+        for block in blocks.sorted(by: { $0.meta.ulid > $1.meta.ulid }) where block.overlaps(mint, maxt) {
             for id in Postings.select(matchers, in: block.index) {
                 let samples = try block.samples(id, mint: mint, maxt: maxt, cache: cache)
                 guard !samples.isEmpty else { continue }

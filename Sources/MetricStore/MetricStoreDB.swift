@@ -22,6 +22,10 @@ public final class MetricStoreDB: @unchecked Sendable {
         /// Keep blocks + WAL under this many bytes; 0 disables.
         public var retentionBytes: Int64 = 0
         public var fsync: FsyncPolicy = .batch(intervalMs: 1000)
+        /// Samples more than this far ahead of the server clock are refused: clocks disagree by seconds,
+        /// not a day, so such a timestamp is a unit mistake (ns or µs sent as ms) that would otherwise
+        /// pull retention and head cuts into the far future and delete the real data.
+        public var futureToleranceMs: Int64 = 86_400_000
         public var limits = StoreLimits()
         public init() {}
     }
@@ -44,6 +48,8 @@ public final class MetricStoreDB: @unchecked Sendable {
     /// While a head cut writes blocks outside the lock: the cut point, and samples older than it
     /// appended meanwhile (they must stay in the head when it is truncated).
     var cutInProgress: Int64?
+    /// During replay: WAL series refs that name an already-live label set → that series' ref.
+    var replayAliases: [UInt32: UInt32] = [:]
     var lateSamples: [(ref: UInt32, key: [UInt8], t: Int64, v: Double)] = []
 
     // Own metrics.
@@ -139,35 +145,44 @@ public final class MetricStoreDB: @unchecked Sendable {
     }
 
     private func apply(_ type: WALRecordType, _ payload: ArraySlice<UInt8>, _ applied: inout (series: Int, samples: Int, unknownRef: Int)) throws {
+        // A series record whose labels already belong to a live series (possible after a lost
+        // tombstone or checkpoint) becomes an alias, so one label set is never two series.
+        func resolve(_ ref: UInt32) -> MemSeries? { head.series[ref] ?? replayAliases[ref].flatMap { head.series[$0] } }
         do {
             switch type {
             case .series:
                 for (ref, key) in try WALRecords.decodeSeries(payload) where head.series[ref] == nil {
-                    head.create(key: key, hash: hashKey(key), ref: ref)
+                    let hash = hashKey(key)
+                    if let existing = key.withUnsafeBytes({ head.lookup(key: $0, hash: hash) }) {
+                        replayAliases[ref] = existing.ref
+                        continue
+                    }
+                    head.create(key: key, hash: hash, ref: ref)
                     applied.series += 1
                 }
             case .samples:
                 try WALRecords.decodeSamples(payload) { ref, t, v in
-                    guard let s = head.series[ref] else { applied.unknownRef += 1; return }
+                    guard let s = resolve(ref) else { applied.unknownRef += 1; return }
                     if case .appended = s.append(t, v) { applied.samples += 1 }
                 }
             case .chunk:
                 let (ref, chunk) = try WALRecords.decodeChunk(payload)
-                guard let s = head.series[ref] else { applied.unknownRef += chunk.chunk.count; return }
+                guard let s = resolve(ref) else { applied.unknownRef += chunk.chunk.count; return }
                 for sample in chunk.chunk.samples() { _ = s.append(sample.t, sample.v) }
                 applied.samples += chunk.chunk.count
             case .oooSamples:
                 try WALRecords.decodeSamples(payload) { ref, t, v in
-                    guard let s = head.series[ref] else { applied.unknownRef += 1; return }
+                    guard let s = resolve(ref) else { applied.unknownRef += 1; return }
                     _ = s.append(t, v)
                 }
             case .tombstone:
                 let (matchers, mint, maxt) = try WALRecords.decodeTombstone(payload)
                 deleteFromHead(matchers, mint, maxt)
             }
-        } catch is ByteReader.Truncated {
+        } catch {
             // The checksum matched, so this is a writer bug or an incompatible version; skip the record.
-            logger.error("WAL record with a valid checksum failed to decode; skipped", metadata: ["type": "\(type)"])
+            logger.error("WAL record with a valid checksum failed to decode; skipped", metadata: ["type": "\(type)", "error": "\(error)"])
+            repairs.append("a \(type) record with a valid checksum failed to decode and was skipped")
         }
     }
 

@@ -16,7 +16,7 @@ struct FrameMeta: Sendable {
 }
 
 /// A block's index, held in memory: symbols, series (labels as symbol refs, chunk metas),
-/// postings and the frame table. Format: docs/format/index.md.
+/// postings and the frame table. Format: docs/format/block.md.
 struct BlockIndex: PostingsSource, Sendable {
     static let magic = Array("OSPRIDX1".utf8)
 

@@ -28,11 +28,25 @@ enum ULID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     /// A ULID: 48-bit millisecond time and 80 random bits, Crockford base32; sorts by creation time.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var last: (hi: UInt64, lo: UInt64) = (0, 0)
+
+    /// A new ULID, strictly greater than every one made before in this process (so "newer block"
+    /// is well defined even within one millisecond or under a test clock).
     static func make(ms: Int64) -> String {
+        var hi = UInt64(max(0, ms)) << 16 | UInt64.random(in: 0...0xFFFF)
+        var lo = UInt64.random(in: 0...UInt64.max)
+        lock.withLock {
+            if (hi, lo) <= last {
+                (hi, lo) = last.lo == .max ? (last.hi + 1, 0) : (last.hi, last.lo + 1)
+            }
+            last = (hi, lo)
+        }
         var value = [UInt8](repeating: 0, count: 16)
-        let t = UInt64(max(0, ms))
-        for i in 0..<6 { value[i] = UInt8(truncatingIfNeeded: t >> (8 * UInt64(5 - i))) }
-        for i in 6..<16 { value[i] = UInt8.random(in: 0...255) }
+        for i in 0..<8 {
+            value[i] = UInt8(truncatingIfNeeded: hi >> (8 * UInt64(7 - i)))
+            value[8 + i] = UInt8(truncatingIfNeeded: lo >> (8 * UInt64(7 - i)))
+        }
         // 128 bits → 26 base32 characters (the first carries 3 bits).
         var out: [UInt8] = []
         var acc: UInt32 = 0

@@ -103,6 +103,7 @@ final class BlockWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try FileIO.writeFileAtomically(tmpDir + "/meta.json", Array(try encoder.encode(meta)))
+        FileIO.syncDirectory(tmpDir + "/chunks")
         FileIO.syncDirectory(tmpDir)
         try FileIO.removeTree(finalDir)
         guard rename(tmpDir, finalDir) == 0 else { throw StoreError.io("rename \(tmpDir): \(FileIO.errnoText())") }

@@ -82,9 +82,11 @@ enum DenseChunk {
     struct Malformed: Error {}
 
     static func decode(_ r: inout ByteReader, into out: inout [Sample], mint: Int64 = .min, maxt: Int64 = .max) throws {
-        let n = Int(try r.uvarint())
+        let raw = try r.uvarint()
+        // Every sample takes at least one byte of timestamp, so a count beyond the bytes left is corrupt.
+        guard raw < 1 << 24, raw <= UInt64(r.remaining) else { throw Malformed() }
+        let n = Int(raw)
         guard n > 0 else { return }
-        guard n < 1 << 24 else { throw Malformed() }
         var ts = [Int64](repeating: 0, count: n)
         ts[0] = try r.varint()
         var delta: Int64 = 0

@@ -145,7 +145,7 @@ public struct XORIterator {
             case 1:
                 guard let d = readUVarintBits(&reader), readValue(&reader) else { return nil }
                 delta = Int64(bitPattern: d)
-                t += delta
+                t &+= delta
             default:
                 var prefix = 0
                 while prefix < 4 {
@@ -159,8 +159,8 @@ public struct XORIterator {
                     guard let bits = reader.readBits(width) else { return nil }
                     dod = width == 64 ? Int64(bitPattern: bits) : signExtend(bits, width)
                 }
-                delta += dod
-                t += delta
+                delta &+= dod
+                t &+= delta
                 guard readValue(&reader) else { return nil }
             }
             return Sample(t, Double(bitPattern: v))

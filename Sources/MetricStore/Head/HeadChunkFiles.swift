@@ -52,7 +52,16 @@ final class HeadChunkFiles: @unchecked Sendable {
 
     private func flush() throws {
         guard !pending.isEmpty, let fd = fds[current] else { return }
-        try pending.withUnsafeBytes { try FileIO.writeAll(fd: fd, $0, path: path(current)) }
+        // pwrite at the offset the refs were computed from: a failed or partial write leaves
+        // `flushed` and `pending` as they were, so every ref stays valid and the next flush retries.
+        var done = 0
+        try pending.withUnsafeBytes { buf in
+            while done < buf.count {
+                let n = pwrite(fd, buf.baseAddress! + done, buf.count - done, off_t(flushed + done))
+                if n < 0 { if errno == EINTR { continue }; throw StoreError.io("write \(path(current)): \(FileIO.errnoText())") }
+                done += n
+            }
+        }
         flushed += pending.count
         pending.removeAll(keepingCapacity: true)
     }
@@ -85,10 +94,17 @@ final class HeadChunkFiles: @unchecked Sendable {
                 guard start + length <= pending.count else { return nil }
                 return Array(pending[start..<start + length])
             }
-            guard let fd = fds[ref.file] else { return nil }
+            guard let fd = fds[ref.file] else {
+                logger.error("BUG: head chunk refers to a deleted head chunk file", metadata: ["file": "\(ref.file)"])
+                return nil
+            }
             var out = [UInt8](repeating: 0, count: length)
             let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(offset)) }
-            return n == length ? out : nil
+            if n != length {
+                logger.error("head chunk read failed", metadata: ["file": "\(path(ref.file))", "offset": "\(offset)", "error": "\(FileIO.errnoText())"])
+                return nil
+            }
+            return out
         }
     }
 

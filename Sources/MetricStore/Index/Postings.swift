@@ -89,7 +89,6 @@ enum Postings {
                 case .notEqual: inverse = m.value.isEmpty ? [] : [m.value]
                 default: inverse = index.labelValues(m.name).filter { !m.matches($0) }
                 }
-                if m.kind == .notEqual && m.value.isEmpty { continue }
                 negative.append(union(inverse.map { index.postings(m.name, $0) }))
             }
         }

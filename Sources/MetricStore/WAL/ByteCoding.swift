@@ -37,6 +37,7 @@ struct ByteReader {
     }
 
     var isAtEnd: Bool { offset >= bytes.endIndex }
+    var remaining: Int { bytes.endIndex - offset }
 
     mutating func uvarint() throws -> UInt64 {
         var result: UInt64 = 0
@@ -77,8 +78,9 @@ struct ByteReader {
     }
 
     mutating func bytesWithLength() throws -> ArraySlice<UInt8> {
-        let n = Int(try uvarint())
-        guard n >= 0, offset + n <= bytes.endIndex else { throw Truncated() }
+        let raw = try uvarint()
+        guard raw <= UInt64(bytes.endIndex - offset) else { throw Truncated() }
+        let n = Int(raw)
         defer { offset += n }
         return bytes[offset..<offset + n]
     }

@@ -23,6 +23,8 @@ final class WAL {
     static let segmentBytesMax = 128 << 20
     /// A record larger than this is corrupt by definition (the biggest commit is a 128 MiB remote-write body).
     static let recordBytesMax = 256 << 20
+    /// Writers start a new record past this size, well under `recordBytesMax`.
+    static let recordBytesSoftMax = 64 << 20
     static let headerBytes = 9
 
     let dir: String
@@ -50,7 +52,8 @@ final class WAL {
     /// Opens a new segment after the newest one on disk.
     func openForAppend() throws {
         try FileIO.makeDirectory(dir)
-        try startSegment((segments().last ?? 0) + 1)
+        let checkpoints = FileIO.list(dir).compactMap { $0.hasPrefix("checkpoint.") ? Int($0.dropFirst("checkpoint.".count)) : nil }
+        try startSegment(max(segments().last ?? 0, checkpoints.max() ?? 0) + 1)
     }
 
     private func startSegment(_ n: Int) throws {
