@@ -43,6 +43,8 @@ public final class MetricStoreDB: @unchecked Sendable {
     var wal: WAL
     var blocks: [Block] = []
     var closed = false
+    /// Held open (with an exclusive flock) while the store is open, so two servers never share a directory.
+    var lockFD: Int32 = -1
     var lastSync: Int64 = 0
     var repairs: [String] = []
     /// While a head cut writes blocks outside the lock: the cut point, and samples older than it
@@ -76,11 +78,17 @@ public final class MetricStoreDB: @unchecked Sendable {
         self.wal = WAL(dir: directory + "/wal", policy: options.fsync)
     }
 
+    deinit {
+        // Dropped without close() (a test simulating a crash): let the directory go all the same.
+        DirectoryLock.release(lockFD)
+    }
+
     /// Opens (or creates) the store in `directory`: loads blocks, replays checkpoint and WAL
     /// (repairing a torn or corrupt tail and logging what was dropped), and opens a fresh WAL segment.
     public static func open(directory: String, options: Options = Options(), clock: any Clock = SystemClock(), logger: Logger) throws -> MetricStoreDB {
         let db = MetricStoreDB(directory: directory, options: options, clock: clock, logger: logger)
         try FileIO.makeDirectory(directory)
+        db.lockFD = try DirectoryLock.acquire(directory)
         db.head = Head(chunkFiles: try HeadChunkFiles(dir: directory + "/chunks_head", logger: logger))
         try db.loadBlocks()
         try db.replay()
@@ -193,6 +201,8 @@ public final class MetricStoreDB: @unchecked Sendable {
             closed = true
             wal.close()
             noteFsyncs()
+            DirectoryLock.release(lockFD)
+            lockFD = -1
         }
         logger.info("metric store closed", metadata: ["dir": "\(directory)"])
     }

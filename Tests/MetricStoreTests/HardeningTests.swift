@@ -93,3 +93,14 @@ import Testing
         }
     }
 }
+
+@Suite struct DirectoryLockTests {
+    @Test func aSecondStoreOnTheSameDirectoryIsRefusedUntilTheFirstCloses() throws {
+        let dir = TempDir()
+        let first = try openStore(dir)
+        #expect(throws: StoreError.self) { _ = try openStore(dir) }
+        first.close()
+        let second = try openStore(dir)
+        second.close()
+    }
+}
