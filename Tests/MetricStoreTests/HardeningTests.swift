@@ -104,3 +104,24 @@ import Testing
         second.close()
     }
 }
+
+@Suite struct BlockDamageTests {
+    @Test func aDamagedChunkFrameIsAnErrorNamingItNotWrongData() throws {
+        let dir = TempDir()
+        let db = try openStore(dir)
+        try write(db, series("a"), (0..<500).map { (Int64($0) * 15_000, Double($0)) })
+        try db.cutHeadIfNeeded(force: true)
+        let block = db.blocks[0]
+        db.close()
+        let path = block.dir + "/chunks/000001"
+        var bytes = try FileIO.readAll(path)
+        bytes[bytes.count / 2] ^= 0x01
+        try FileIO.writeFileAtomically(path, bytes)
+        let reopened = try openStore(dir)
+        #expect {
+            _ = try reopened.select([.equal("__name__", "a")], mint: .min, maxt: .max)
+        } throws: { error in
+            "\(error)".contains("fails its checksum") && "\(error)".contains(block.meta.ulid)
+        }
+    }
+}

@@ -77,6 +77,9 @@ final class Block: @unchecked Sendable {
         guard Int(i) < index.frames.count else { throw StoreError.io("block \(meta.ulid): frame \(i) not in index") }
         let f = index.frames[Int(i)]
         let compressed = try chunks.read(offset: f.fileOffset, count: f.compressedBytes)
+        guard CRC32C.checksum(compressed) == f.crc else {
+            throw StoreError.io("block \(meta.ulid) frame \(i) at offset \(f.fileOffset) of chunks/000001 fails its checksum")
+        }
         do { return try compressed.withUnsafeBytes { try Zstd.decompress($0, rawBytes: f.rawBytes) } } catch {
             throw StoreError.io("block \(meta.ulid) frame \(i): \(error)")
         }

@@ -13,6 +13,8 @@ struct FrameMeta: Sendable {
     var fileOffset: Int64
     var compressedBytes: Int
     var rawBytes: Int
+    /// CRC-32C of the compressed bytes, checked on every read.
+    var crc: UInt32
 }
 
 /// A block's index, held in memory: symbols, series (labels as symbol refs, chunk metas),
@@ -83,6 +85,7 @@ struct BlockIndex: PostingsSource, Sendable {
             w.uvarint(UInt64(f.fileOffset))
             w.uvarint(UInt64(f.compressedBytes))
             w.uvarint(UInt64(f.rawBytes))
+            w.u32(f.crc)
         }
         w.u32(CRC32C.checksum(w.bytes))
         w.bytes.append(contentsOf: BlockIndex.magic)
@@ -146,7 +149,9 @@ struct BlockIndex: PostingsSource, Sendable {
             }
             let nFrames = Int(try r.uvarint())
             for _ in 0..<nFrames {
-                ix.frames.append(FrameMeta(fileOffset: Int64(try r.uvarint()), compressedBytes: Int(try r.uvarint()), rawBytes: Int(try r.uvarint())))
+                let offset = try r.uvarint(), compressed = try r.uvarint(), raw = try r.uvarint()
+                guard offset < 1 << 48, compressed < 1 << 32, raw < 1 << 32 else { throw Corrupt(reason: "frame size out of range") }
+                ix.frames.append(FrameMeta(fileOffset: Int64(offset), compressedBytes: Int(compressed), rawBytes: Int(raw), crc: try r.u32()))
             }
         } catch is ByteReader.Truncated {
             throw Corrupt(reason: "truncated section")

@@ -74,7 +74,8 @@ final class BlockWriter {
         guard !frame.bytes.isEmpty else { return }
         let compressed = try Zstd.compress(frame.bytes, level: BlockWriter.zstdLevel)
         try compressed.withUnsafeBytes { try FileIO.writeAll(fd: chunkFD, $0, path: tmpDir + "/chunks/000001") }
-        index.frames.append(FrameMeta(fileOffset: fileOffset, compressedBytes: compressed.count, rawBytes: frame.bytes.count))
+        index.frames.append(FrameMeta(fileOffset: fileOffset, compressedBytes: compressed.count, rawBytes: frame.bytes.count,
+                                      crc: CRC32C.checksum(compressed)))
         fileOffset += Int64(compressed.count)
         frame.bytes.removeAll(keepingCapacity: true)
     }
