@@ -11,10 +11,17 @@ struct PrometheusReadAPI: Sendable {
     let formBodyBytesMax: Int
 
     /// Runs a handler that returns the JSON of `data`, wrapping it in Prometheus's envelope.
-    func answer(_ request: Request, _ body: (Params) throws -> String?) async -> Response {
+    /// Store calls block (locks, disk reads, whole compactions for the admin endpoints), so they run
+    /// on their own threads, never on Swift's small cooperative pool that serves every request.
+    private static let storeQueue = DispatchQueue(label: "osprey.api.store", attributes: .concurrent)
+
+    func answer(_ request: Request, _ body: @escaping @Sendable (Params) throws -> String?) async -> Response {
         do {
             let params = try await Params.read(request, bodyBytesMax: formBodyBytesMax)
-            guard let data = try body(params) else { return Response(status: .noContent) }
+            let result: String? = try await withCheckedThrowingContinuation { c in
+                PrometheusReadAPI.storeQueue.async { c.resume(with: Result { try body(params) }) }
+            }
+            guard let data = result else { return Response(status: .noContent) }
             return json("{\"status\":\"success\",\"data\":" + data + "}")
         } catch let e as APIError {
             return errorResponse(e)
