@@ -47,11 +47,10 @@ enum DenseChunk {
             return
         }
         w.u8(0)
+        // Reuse the XOR value stream: encode with synthetic timestamps 1, 2, 3… (Δ=1, so each costs one
+        // bit) and store the whole XOR chunk; its timestamp bits are a negligible, constant cost.
         var app = XORAppender()
-        var t: Int64 = 0
-        for s in samples { t += 1; app.append(t, s.v) }
-        // Reuse the XOR value stream: encode with synthetic timestamps 1,2,3… (Δ=1 so each costs 1 bit),
-        // then store the whole XOR chunk; its timestamp bits are a negligible, constant cost.
+        for (i, s) in samples.enumerated() { app.append(Int64(i + 1), s.v) }
         w.bytesWithLength(app.chunk.bytes)
     }
 
