@@ -1,7 +1,7 @@
 # Osprey — set-up, run, test. `make run` and `make test` install what is missing.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libzstd-dev prometheus prometheus-node-exporter prometheus-alertmanager
+APT_PACKAGES := libzstd-dev zlib1g-dev prometheus prometheus-node-exporter prometheus-alertmanager
 FUZZ_SECONDS ?= 60
 DATA ?= ./data
 

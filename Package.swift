@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +26,14 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .target(name: "OspreyCore"),
+        .target(name: "Pipeline", dependencies: ["OspreyCore"]),
         .target(
             name: "MetricStore",
             dependencies: [
@@ -34,7 +44,16 @@ let package = Package(
         ),
         .target(
             name: "Ingest",
-            dependencies: ["OspreyCore", "MetricStore"]
+            dependencies: [
+                "OspreyCore", "MetricStore", "Pipeline", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
         ),
         .target(
             name: "API",
@@ -64,7 +83,8 @@ let package = Package(
             path: "Benchmarks/OspreyBench"
         ),
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MetricStore", "OspreyCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "OspreyCore"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MetricStore", "OspreyCore", "Pipeline"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore"]),
     ]
 )

@@ -173,6 +173,42 @@ enum ConfigLoader {
             return n
         }
 
+        func bool(_ node: Node, _ field: String) throws -> Bool {
+            let s = try string(node, field)
+            switch s {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: throw error(node, field, "must be true or false, not \"\(s)\"")
+            }
+        }
+
+        func int(_ node: Node, _ field: String) throws -> Int {
+            let s = try string(node, field)
+            guard let n = Int(s) else { throw error(node, field, "must be an integer, not \"\(s)\"") }
+            return n
+        }
+
+        func nonNegativeInt(_ node: Node, _ field: String) throws -> Int {
+            let n = try int(node, field)
+            guard n >= 0 else { throw error(node, field, "must not be negative") }
+            return n
+        }
+
+        /// A YAML sequence (an empty or null node is an empty list).
+        func sequence(_ node: Node, _ field: String) throws -> [Node] {
+            if case .scalar(let s) = node, s.string.isEmpty || s.string == "~" || s.string == "null" { return [] }
+            guard let seq = node.sequence else { throw error(node, field, "must be a list") }
+            return Array(seq)
+        }
+
+        func stringList(_ node: Node, _ field: String) throws -> [String] {
+            try sequence(node, field).enumerated().map { try string($1, "\(field)[\($0)]") }
+        }
+
+        func stringMap(_ node: Node, _ field: String) throws -> [(String, String)] {
+            try mapping(node, field).map { ($0, try string($1, "\(field).\($0)")) }
+        }
+
         func hostPort(_ node: Node, _ field: String) throws -> String {
             let s = try string(node, field)
             guard HostPort(s) != nil else { throw error(node, field, "must be HOST:PORT, not \"\(s)\"") }
