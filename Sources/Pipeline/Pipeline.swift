@@ -1,0 +1,1 @@
+// Pipeline: what happens to samples between ingest and the stores (relabeling).
