@@ -13,6 +13,10 @@ public struct APIDependencies: Sendable {
     public var remoteWriteLimits: RemoteWriteLimits
     /// Form bodies of read endpoints; Prometheus reads at most this much.
     public var formBodyBytesMax = 8 << 20
+    /// Where ingest endpoints other than remote write put samples (set by the server).
+    public var sink: SampleSink?
+    /// Extra routes added by the server's parts (scrape, push, OTLP, …), each given the router.
+    public var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []
 
     public init(store: StoreHandle, metricsText: @escaping @Sendable () -> String, version: String, remoteWriteLimits: RemoteWriteLimits = RemoteWriteLimits()) {
         self.store = store
@@ -55,6 +59,7 @@ public func makeRouter(_ deps: APIDependencies) -> Router<BasicRequestContext> {
     router.get("/api/v1/status/buildinfo") { _, _ in
         json("{\"status\":\"success\",\"data\":{\"version\":\"\(deps.version)\",\"revision\":\"\",\"branch\":\"\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}}")
     }
+    for add in deps.extraRoutes { add(router) }
     return router
 }
 

@@ -79,12 +79,16 @@ struct Serve: AsyncParsableCommand {
         }
 
         let handle = StoreHandle()
+        let sink = StoreSink(store: { handle.writable })
         var rwLimits = RemoteWriteLimits()
         rwLimits.bodyBytesMax = cfg.remoteWriteBodyBytesMax
         rwLimits.labelNameBytesMax = cfg.store.limits.labelNameBytesMax
         rwLimits.labelValueBytesMax = cfg.store.limits.labelValueBytesMax
         rwLimits.labelsPerSeriesMax = cfg.store.limits.labelsPerSeriesMax
-        let deps = APIDependencies(store: handle, metricsText: { ownMetricsText(registry) }, version: ospreyVersion, remoteWriteLimits: rwLimits)
+        var deps = APIDependencies(store: handle, metricsText: { ownMetricsText(registry) }, version: ospreyVersion, remoteWriteLimits: rwLimits)
+        deps.sink = sink
+        let wiring = Wiring(config: cfg, configPath: path, sink: sink, store: handle, logger: logger)
+        wiring.configure(&deps)
         let app = Application(
             router: makeRouter(deps),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "Osprey"),
@@ -92,8 +96,12 @@ struct Serve: AsyncParsableCommand {
         )
         let store = StoreService(handle: handle, directory: cfg.dataDirectory + "/metrics", options: cfg.store, logger: logger)
         logger.info("starting osprey", metadata: ["version": "\(ospreyVersion)", "listen": "\(cfg.listenAddress)", "data": "\(cfg.dataDirectory)"])
+        // Order matters on shutdown: services stop in reverse, so the store (first) closes last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: store)]
+        services += try wiring.services()
+        services.append(.init(service: app))
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: store), .init(service: app)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
