@@ -37,6 +37,22 @@ public enum Duration {
         }
         return total
     }
+
+    /// Formats milliseconds the way Prometheus prints durations: "15s", "1m30s", "2h", "500ms", "0s".
+    public static func format(_ ms: Int64) -> String {
+        if ms == 0 { return "0s" }
+        var rest = ms
+        var out = ""
+        for (unit, size) in units.reversed() where rest >= size {
+            // Prometheus prints days and weeks only when they divide evenly; hours otherwise.
+            if unit == "y" || unit == "w" || unit == "d" {
+                guard rest % size == 0 else { continue }
+            }
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return out
+    }
 }
 
 /// Byte sizes as Prometheus writes them ("512MB", "10GB", "1TB"; base 1024, as Prometheus's units are).

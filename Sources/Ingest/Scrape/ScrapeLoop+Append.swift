@@ -1,0 +1,158 @@
+import MetricStore
+import OspreyCore
+import Pipeline
+
+/// Why a scrape failed; recorded on the target (`lastError`) and in the log.
+public struct ScrapeError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Limits a scrape's series must meet besides the job's own (`sample_limit`, `label_limit`, …):
+/// the store's, so a scrape fails as a whole instead of being half-stored.
+public struct ScrapeLimits: Sendable {
+    public var labelNameBytesMax = 1024
+    public var labelValueBytesMax = 16 * 1024
+    public var labelsPerSeriesMax = 128
+    /// A response larger than this fails the scrape, whatever `body_size_limit` says: it bounds the memory
+    /// one scrape can take. 256 MiB is far above any real exporter (node_exporter is ~100 KiB).
+    public var bodyBytesMax = 256 << 20
+    public init() {}
+}
+
+/// What one scrape produced.
+struct ScrapeResult {
+    var batch = EncodedBatch()
+    var samplesScraped = 0
+    var samplesPostRelabel = 0
+    var seriesAdded = 0
+    var metadata: [(name: String, MetricMetadata)] = []
+    var exemplars: [(Labels, Exemplar)] = []
+    /// Cache entries this scrape stored a sample for without an explicit timestamp: the next scrape
+    /// marks the ones it no longer sees as stale.
+    var seen: [Int32] = []
+}
+
+/// Builds the batch one scrape stores: series from the cache (or parsed, labelled and relabeled when new),
+/// then staleness markers for series the previous scrape had and this one has not.
+struct ScrapeAppender {
+    let target: ScrapeTarget
+    let config: ScrapeConfig
+    let limits: ScrapeLimits
+
+    /// Parses `bytes` and fills `result`. Throws on anything that must fail the whole scrape (the caller then
+    /// stores none of `result`). `generation` is unique per scrape attempt; it finds duplicates.
+    func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
+                generation: UInt32, into result: inout ScrapeResult) throws {
+        var parser = ExpositionParser(bytes, format: format)
+        try bytes.withUnsafeBufferPointer { buf in
+            while true {
+                let more: Bool
+                do { more = try parser.next() } catch { throw ScrapeError("parsing the response failed at \(error)") }
+                guard more else { break }
+                result.samplesScraped += 1
+                let range = parser.seriesRange
+                let h = SeriesCache.hash(buf, range)
+                let index: Int32
+                if let i = cache.find(buf, range, hash: h) {
+                    index = i
+                    if cache[i].lastSeen == generation {
+                        throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[range], as: UTF8.self)) in one scrape")
+                    }
+                } else {
+                    let key = try seriesKey(parser)
+                    index = cache.insert(.init(raw: Array(buf[range]), key: key, lastSeen: 0, explicitTimestamp: false), hash: h)
+                    if !key.isEmpty { result.seriesAdded += 1 }
+                }
+                cache.markSeen(index, generation)
+                let entry = cache[index]
+                if entry.dropped { continue }
+                result.samplesPostRelabel += 1
+                if config.sampleLimit > 0, result.samplesPostRelabel > config.sampleLimit {
+                    throw ScrapeError("sample_limit exceeded: more than \(config.sampleLimit) samples after metric relabeling")
+                }
+                var t = ts
+                if config.honorTimestamps, let own = parser.timestamp {
+                    t = own
+                    if !entry.explicitTimestamp { cache[index].explicitTimestamp = true }
+                } else {
+                    if entry.explicitTimestamp { cache[index].explicitTimestamp = false }
+                    result.seen.append(index)
+                }
+                result.batch.add(key: entry.key, t: t, v: parser.value)
+                if var ex = parser.exemplar, let labels = Labels(encoded: entry.key) {
+                    if ex.timestamp == nil { ex.timestamp = t }
+                    result.exemplars.append((labels, ex))
+                }
+            }
+        }
+        result.metadata = parser.metadata.map { ($0.name, $0.1) }
+    }
+
+    /// Labels of a sample not seen before: target labels merged as `honor_labels` says, metric relabeling,
+    /// limits. Empty when relabeling drops it.
+    func seriesKey(_ parser: ExpositionParser) throws -> [UInt8] {
+        let scraped: Labels
+        do { scraped = try parser.labels() } catch { throw ScrapeError("parsing the response failed at \(error)") }
+        let merged = ScrapeAppender.merge(scraped, target: target.labels, honorLabels: config.honorLabels)
+        guard let labels = Relabeling.process(merged, config.metricRelabelConfigs) else { return [] }
+        guard let name = labels.metricName, !name.isEmpty else {
+            throw ScrapeError("line \(parser.line): series \(merged) has no metric name after metric relabeling")
+        }
+        if config.labelLimit > 0, labels.count > config.labelLimit {
+            throw ScrapeError("label_limit exceeded (metric: \(name), number of labels: \(labels.count), limit: \(config.labelLimit))")
+        }
+        if labels.count > limits.labelsPerSeriesMax {
+            throw ScrapeError("series \(name) has \(labels.count) labels, over the store's limit of \(limits.labelsPerSeriesMax)")
+        }
+        for l in labels {
+            let n = l.name.utf8.count, v = l.value.utf8.count
+            if config.labelNameLengthLimit > 0, n > config.labelNameLengthLimit {
+                throw ScrapeError("label_name_length_limit exceeded (metric: \(name), label name: \(l.name.prefix(64)), length: \(n), limit: \(config.labelNameLengthLimit))")
+            }
+            if config.labelValueLengthLimit > 0, v > config.labelValueLengthLimit {
+                throw ScrapeError("label_value_length_limit exceeded (metric: \(name), label name: \(l.name), value length: \(v), limit: \(config.labelValueLengthLimit))")
+            }
+            if n > limits.labelNameBytesMax {
+                throw ScrapeError("line \(parser.line): label name \"\(l.name.prefix(64))…\" of \(name) is \(n) bytes, over the limit of \(limits.labelNameBytesMax)")
+            }
+            if v > limits.labelValueBytesMax {
+                throw ScrapeError("line \(parser.line): value of label \"\(l.name)\" of \(name) is \(v) bytes, over the limit of \(limits.labelValueBytesMax)")
+            }
+        }
+        return labels.encoded
+    }
+
+    /// Adds the target's labels to a scraped series. With `honor_labels` the scraped value wins; without,
+    /// the target's wins and a clashing scraped label is kept as `exported_<name>`. Empty values are removed.
+    static func merge(_ scraped: Labels, target: Labels, honorLabels: Bool) -> Labels {
+        var out: [String: String] = [:]
+        for l in scraped { out[l.name] = l.value }
+        for t in target {
+            if honorLabels {
+                if out[t.name] == nil { out[t.name] = t.value }
+            } else {
+                if let existing = out[t.name], !existing.isEmpty {
+                    var name = "exported_" + t.name
+                    while out[name] != nil { name = "exported_" + name }
+                    out[name] = existing
+                }
+                out[t.name] = t.value
+            }
+        }
+        return Labels(out.filter { !$0.value.isEmpty })
+    }
+}
+
+extension EncodedBatch {
+    /// Appends one sample of the series with canonical key `key`.
+    mutating func add(key: [UInt8], t: Int64, v: Double) {
+        let keyStart = Int32(keyBytes.count)
+        keyBytes.append(contentsOf: key)
+        let s = Int32(timestamps.count)
+        series.append(.init(keyStart: keyStart, keyEnd: Int32(keyBytes.count), sampleStart: s, sampleEnd: s + 1))
+        timestamps.append(t)
+        values.append(v)
+    }
+}
