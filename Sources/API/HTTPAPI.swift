@@ -37,7 +37,7 @@ public func makeRouter(_ deps: APIDependencies) -> Router<BasicRequestContext> {
     router.get("/metrics") { _, _ in
         text(deps.metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
-    let remoteWrite = RemoteWriteHandler(store: deps.store, limits: deps.remoteWriteLimits)
+    let remoteWrite = RemoteWriteHandler(store: deps.store, sink: deps.sink, limits: deps.remoteWriteLimits)
     router.post("/api/v1/write") { request, context in try await remoteWrite.handle(request, context) }
 
     let prom = PrometheusReadAPI(store: deps.store, formBodyBytesMax: deps.formBodyBytesMax)

@@ -11,6 +11,8 @@ import OspreyCore
 /// batch is stored, as Prometheus does. 2xx means every accepted sample is in the WAL.
 struct RemoteWriteHandler: Sendable {
     let store: StoreHandle
+    /// The server's sink (store + forwarders); without one, batches go straight to the store.
+    let sink: SampleSink?
     let limits: RemoteWriteLimits
     let badRequests = Counter(label: "osprey_remote_write_invalid_requests_total")
 
@@ -38,10 +40,18 @@ struct RemoteWriteHandler: Sendable {
             keyBytes: decoded.keyBytes,
             series: decoded.series.map { .init(keyStart: $0.keyStart, keyEnd: $0.keyEnd, sampleStart: $0.sampleStart, sampleEnd: $0.sampleEnd) },
             timestamps: decoded.timestamps, values: decoded.values)
-        let app = db.appender()
-        app.append(batch)
         let result: CommitResult
-        do { result = try app.commit() } catch {
+        do {
+            if let sink {
+                result = try sink.write(batch)
+            } else {
+                let app = db.appender()
+                app.append(batch)
+                result = try app.commit()
+            }
+        } catch SampleSinkError.notReady {
+            return text("the metric store is not accepting writes yet (opening or shutting down)\n", status: .serviceUnavailable)
+        } catch {
             return text("storing samples failed: \(error)\n", status: .internalServerError)
         }
         if result.rejectedCount > 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import MetricStore
 import OspreyCore
 import Yams
@@ -9,14 +10,27 @@ struct OspreyConfig {
     var dataDirectory = "./data"
     var store = MetricStoreDB.Options()
     var remoteWriteBodyBytesMax = 32 << 20
+    var global = GlobalScrapeSettings()
+    var evaluationIntervalMs: Int64 = 60_000
+    var scrapeConfigs: [ScrapeConfig] = []
+    /// Whether the file has a `scrape_configs` section; without one Osprey scrapes itself.
+    var scrapeConfigsPresent = false
+    var hostMetrics = HostMetricsSettings()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "global", "scrape_configs", "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
+        "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
         "tracing", "otlp", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
+}
+
+/// The built-in host collector (node_exporter's metrics without node_exporter).
+struct HostMetricsSettings {
+    var enabled = true
+    var intervalMs: Int64 = 15_000
+    var jobName = "node"
 }
 
 /// A config error that names the file, line and field.
@@ -50,6 +64,8 @@ enum ConfigLoader {
         guard let root else { return config }
         let r = Reader(file: file)
         let top = try r.mapping(root, "(top level)")
+        // Jobs inherit `global`, which may come after them in the file.
+        var scrapeNode: Node?
         for (key, value) in top {
             switch key {
             case "web":
@@ -61,6 +77,13 @@ enum ConfigLoader {
                 }
             case "storage":
                 try storage(r, value, &config)
+            case "global":
+                try global(r, value, &config)
+            case "scrape_configs":
+                config.scrapeConfigsPresent = true
+                scrapeNode = value
+            case "host_metrics":
+                try hostMetrics(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)
@@ -69,6 +92,7 @@ enum ConfigLoader {
                 }
             }
         }
+        if let scrapeNode { try scrapeConfigs(r, scrapeNode, &config) }
         return config
     }
 

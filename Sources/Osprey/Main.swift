@@ -87,7 +87,14 @@ struct Serve: AsyncParsableCommand {
         rwLimits.labelsPerSeriesMax = cfg.store.limits.labelsPerSeriesMax
         var deps = APIDependencies(store: handle, metricsText: { ownMetricsText(registry) }, version: ospreyVersion, remoteWriteLimits: rwLimits)
         deps.sink = sink
-        let wiring = Wiring(config: cfg, configPath: path, sink: sink, store: handle, logger: logger)
+        let wiring: Wiring
+        do {
+            wiring = try Wiring(config: cfg, configPath: path, sink: sink, store: handle, logger: logger,
+                                metricsText: { ownMetricsText(registry) })
+        } catch {
+            logger.critical("starting failed", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
         wiring.configure(&deps)
         let app = Application(
             router: makeRouter(deps),

@@ -1,25 +1,80 @@
 import API
 import Foundation
+import Hummingbird
 import Ingest
 import Logging
 import ServiceLifecycle
 
-/// Builds the server's parts from the configuration: which services run and which routes they add.
-/// Each part keeps its wiring in its own `Wiring+Part.swift` file and is listed here once.
-struct Wiring {
+/// Builds the server's parts from the configuration: which services run and which routes they add, and
+/// applies a reloaded configuration to them. Each part keeps its wiring in its own `Wiring+Part.swift` file.
+final class Wiring: @unchecked Sendable {
     let config: OspreyConfig
     let configPath: String?
     let sink: StoreSink
     let store: StoreHandle
     let logger: Logger
+    let metricsText: @Sendable () -> String
+    let scrape: ScrapeWiring
+
+    init(config: OspreyConfig, configPath: String?, sink: StoreSink, store: StoreHandle, logger: Logger,
+         metricsText: @escaping @Sendable () -> String) throws {
+        self.config = config
+        self.configPath = configPath
+        self.sink = sink
+        self.store = store
+        self.logger = logger
+        self.metricsText = metricsText
+        self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
+    }
 
     /// Adds each part's HTTP routes to the main API router.
     func configure(_ deps: inout APIDependencies) {
+        scrape.configure(&deps)
+        deps.extraRoutes.append { [self] router in
+            for method in [HTTPRequest.Method.post, .put] {
+                router.on("/-/reload", method: method) { _, _ in
+                    do {
+                        try self.reload()
+                        return Response(status: .ok)
+                    } catch {
+                        return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(string: "failed to reload config: \(error)\n")))
+                    }
+                }
+            }
+        }
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
     func services() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let list: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        return list
+        try scrape.start(config)
+        installReloadSignal()
+        return [.init(service: scrape.manager)]
+    }
+
+    /// Rereads the configuration file and applies what can change while running: scrape jobs and targets.
+    /// An invalid file changes nothing. Storage and listen addresses need a restart.
+    func reload() throws {
+        guard let configPath else {
+            logger.info("reload requested; running without a configuration file, nothing to reload")
+            return
+        }
+        let next: OspreyConfig
+        do { next = try ConfigLoader.load(path: configPath) } catch {
+            logger.error("reloading the configuration failed; keeping the running one", metadata: ["error": "\(error)"])
+            throw error
+        }
+        try scrape.apply(next)
+        logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
+    }
+
+    private var signalSource: DispatchSourceSignal?
+
+    /// SIGHUP reloads the configuration, as it does for Prometheus.
+    private func installReloadSignal() {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { [self] in try? self.reload() }
+        source.resume()
+        signalSource = source
     }
 }

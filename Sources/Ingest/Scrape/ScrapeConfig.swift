@@ -100,4 +100,6 @@ public enum BuiltInSource: Sendable, Equatable {
     case host
     /// Pushed groups (the Pushgateway-compatible endpoint).
     case push
+    /// Osprey's own `/metrics`.
+    case selfMetrics
 }
