@@ -81,6 +81,7 @@ final class ScrapeWiring: @unchecked Sendable {
         pushJobName = push.jobName
         push.builtIn = .push
         push.honorLabels = true
+        push.writesReportSeries = false
         push.staticConfigs = [TargetGroup(targets: [address], labels: [], source: "built-in")]
         jobs.append(push)
         return jobs

@@ -51,6 +51,7 @@ enum FileSD {
                     labels.append(Label(k, s))
                 }
             }
+            labels.append(Label("__meta_filepath", file))
             groups.append(TargetGroup(targets: targets, labels: labels.sorted(), source: "\(file):\(i)"))
         }
         return groups

@@ -38,6 +38,9 @@ public struct ScrapeConfig: Sendable {
     /// Identifies the job's settings as configured (the config loader sets it from the job's YAML): a
     /// target's loop survives a reload only when this is unchanged.
     public var fingerprint = ""
+    /// Whether each scrape writes `up`, `scrape_duration_seconds`, … (off for the internal push job, which
+    /// stands for the Pushgateway's contents, not for a target anyone runs).
+    public var writesReportSeries = true
     /// Set for the built-in jobs (self, host metrics, push), which are read in-process, not over HTTP.
     public var builtIn: BuiltInSource?
 

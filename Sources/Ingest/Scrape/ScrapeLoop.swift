@@ -59,7 +59,7 @@ actor ScrapeLoop {
         self.logger = logger
         self.exemplars = exemplars
         self.statusBox = StatusBox(TargetStatus(target: target))
-        reportKeys = ScrapeLoop.reportNames.map { target.labels.setting(Labels.metricNameLabel, $0).encoded }
+        reportKeys = !config.writesReportSeries ? [] : ScrapeLoop.reportNames.map { target.labels.setting(Labels.metricNameLabel, $0).encoded }
     }
 
     static let reportNames = ["up", "scrape_duration_seconds", "scrape_samples_scraped",

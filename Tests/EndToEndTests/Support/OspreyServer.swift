@@ -16,12 +16,15 @@ final class OspreyServer: @unchecked Sendable {
 
     /// Starts osprey on a free port and returns once `/-/ready` answers 200.
     /// Fails with the log's tail if it exits first or is not ready within `readyTimeoutSeconds`.
-    static func start(dataDir: String, logPath: String, configPath: String? = nil, readyTimeoutSeconds: Double = 60) throws -> OspreyServer {
+    /// Without `configPath`, Osprey runs with a config that turns off its built-in scrapes (itself and the
+    /// host), so the store holds only what the test writes; `builtInScrapes: true` runs the defaults.
+    static func start(dataDir: String, logPath: String, configPath: String? = nil, builtInScrapes: Bool = false,
+                      readyTimeoutSeconds: Double = 60) throws -> OspreyServer {
         // The port was free when chosen; another process may take it first, so try a few.
         var attempt = 0
         while true {
             attempt += 1
-            let server = try launch(dataDir: dataDir, logPath: logPath, configPath: configPath)
+            let server = try launch(dataDir: dataDir, logPath: logPath, configPath: configPath, builtInScrapes: builtInScrapes)
             do {
                 try server.waitUntilReady(timeoutSeconds: readyTimeoutSeconds)
                 return server
@@ -34,10 +37,16 @@ final class OspreyServer: @unchecked Sendable {
     }
 
     /// Starts osprey on a free port without waiting for it.
-    static func launch(dataDir: String, logPath: String, configPath: String? = nil) throws -> OspreyServer {
+    static func launch(dataDir: String, logPath: String, configPath: String? = nil, builtInScrapes: Bool = false) throws -> OspreyServer {
         let port = try freeLocalPort()
         var arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data", dataDir]
-        if let configPath { arguments += ["--config", configPath] }
+        if let configPath {
+            arguments += ["--config", configPath]
+        } else if !builtInScrapes {
+            let quiet = (dataDir.hasSuffix("/") ? String(dataDir.dropLast()) : dataDir) + ".quiet.yml"
+            try "scrape_configs: []\nhost_metrics:\n  enabled: false\n".write(toFile: quiet, atomically: true, encoding: .utf8)
+            arguments += ["--config", quiet]
+        }
         let process = try ChildProcess(name: "osprey", executable: try TestEnvironment.ospreyBinary(), arguments: arguments, logPath: logPath)
         return OspreyServer(dataDir: dataDir, port: port, process: process)
     }
