@@ -65,8 +65,14 @@ enum RE2Syntax {
                 continue
             case "(":
                 if i + 1 < s.count, s[i + 1] == "?" {
-                    guard let why = groupProblem(s, i) else { break }
-                    return fail(why)
+                    switch groupOpener(s, i) {
+                    case .success(let end):
+                        out.append(contentsOf: s[i..<end])
+                        i = end
+                        afterRepeat = false; afterLazy = false
+                        continue
+                    case .failure(let problem): return .failure(problem)
+                    }
                 }
             case "*", "+", "?":
                 if afterRepeat {
@@ -114,27 +120,33 @@ enum RE2Syntax {
         }
     }
 
-    /// Why `(?...` at `s[i]` is refused, or nil for `(?:`, `(?P<name>`, `(?<name>`, and flag groups of `imsU`.
-    private static func groupProblem(_ s: [Unicode.Scalar], _ i: Int) -> String? {
+    /// The index just past a `(?:`, `(?P<name>`, `(?<name>`, `(?flags)` or `(?flags:` opener at `s[i]`
+    /// (flags of `imsU`), or why the `(?` group is refused.
+    private static func groupOpener(_ s: [Unicode.Scalar], _ i: Int) -> Result<Int, Problem> {
+        func fail(_ why: String) -> Result<Int, Problem> { .failure(Problem(reason: why)) }
         var j = i + 2
-        guard j < s.count else { return "missing closing )" }
-        if s[j] == ":" { return nil }
-        if s[j] == "P" { j += 1; guard j < s.count, s[j] == "<" else { return "(?P\(j < s.count ? String(s[j]) : "") is not RE2 syntax (only (?P<name>...) is)" } }
+        guard j < s.count else { return fail("missing closing )") }
+        if s[j] == ":" { return .success(j + 1) }
+        if s[j] == "P" {
+            j += 1
+            guard j < s.count, s[j] == "<" else { return fail("(?P\(j < s.count ? String(s[j]) : "") is not RE2 syntax (only (?P<name>...) is)") }
+        }
         if s[j] == "<" {
             j += 1
-            if j < s.count, s[j] == "=" || s[j] == "!" { return "lookbehind (?<\(s[j]) is not supported by RE2" }
+            if j < s.count, s[j] == "=" || s[j] == "!" { return fail("lookbehind (?<\(s[j]) is not supported by RE2") }
             let start = j
             while j < s.count, s[j] == "_" || s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) { j += 1 }
-            return j > start && j < s.count && s[j] == ">" ? nil : "invalid named capture group"
+            return j > start && j < s.count && s[j] == ">" ? .success(j + 1) : fail("invalid named capture group")
         }
         var sawFlag = false
         while j < s.count, "imsU-".unicodeScalars.contains(s[j]) { sawFlag = sawFlag || s[j] != "-"; j += 1 }
-        if j < s.count, s[j] == ")" || s[j] == ":", sawFlag { return nil }
+        if j < s.count, s[j] == ")" || s[j] == ":", sawFlag { return .success(j + 1) }
+        guard j < s.count else { return fail("missing closing )") }
         switch s[j] {
-        case "=", "!": return "lookahead (?\(s[j]) is not supported by RE2"
-        case ">": return "atomic groups (?> are not supported by RE2"
-        case "#": return "comments (?# are not supported by RE2"
-        default: return "unsupported group or flag (?\(s[j]); RE2 knows (?:...), (?P<name>...) and the flags i, m, s, U"
+        case "=", "!": return fail("lookahead (?\(s[j]) is not supported by RE2")
+        case ">": return fail("atomic groups (?> are not supported by RE2")
+        case "#": return fail("comments (?# are not supported by RE2")
+        default: return fail("unsupported group or flag (?\(s[j]); RE2 knows (?:...), (?P<name>...) and the flags i, m, s, U")
         }
     }
 
