@@ -88,10 +88,10 @@ func joinHostPath(_ base: String, _ rest: String) -> String {
     return base + "/" + trimmedRest
 }
 
-/// Splits on runs of spaces and tabs, like Go's strings.Fields for these ASCII files.
+/// Splits on runs of spaces, tabs and line ends, like Go's strings.Fields for these ASCII files.
 @inline(__always)
 func hostFields(_ line: Substring) -> [Substring] {
-    line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+    line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
 }
 
 /// Lines of a file, empty lines dropped.
