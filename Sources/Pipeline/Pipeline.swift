@@ -1,1 +1,0 @@
-// Pipeline: what happens to samples between ingest and the stores (relabeling).
