@@ -130,6 +130,3 @@ extension HostCollector {
         return false
     }
 }
-
-@inline(__always)
-func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
