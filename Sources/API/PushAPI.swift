@@ -17,7 +17,7 @@ public struct PushAPI: Sendable {
     }
 
     public func register(_ router: Router<BasicRequestContext>) {
-        for path in ["/metrics/job/{job}", "/metrics/job/{job}/**"] {
+        for path in ["/metrics/job/{job}", "/metrics/job/{job}/**", "/metrics/job@base64/{job}", "/metrics/job@base64/{job}/**"] {
             router.put(RouterPath(stringLiteral: path)) { r, c in await self.handle(r, c, .put) }
             router.post(RouterPath(stringLiteral: path)) { r, c in await self.handle(r, c, .post) }
             router.delete(RouterPath(stringLiteral: path)) { r, c in await self.handle(r, c, nil) }
@@ -61,7 +61,9 @@ public struct PushAPI: Sendable {
 
     /// `/metrics/job/<job>/<label>/<value>/…` → grouping key; `@base64` suffixes decode base64url values.
     static func groupingKey(_ path: String) throws -> [String: String] {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst(2).map(String.init)
+        // A trailing slash (`…/job/x/`) is not an empty label.
+        if parts.count % 2 == 1, parts.last == "" { parts.removeLast() }
         // parts: ["job", "<job>", "<label>", "<value>", …]
         guard parts.count >= 2, parts.count % 2 == 0 else {
             throw PushRegistry.PushError(message: "the path must be /metrics/job/<JOB>{/<LABEL>/<VALUE>}: labels and values come in pairs")
