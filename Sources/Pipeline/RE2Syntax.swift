@@ -48,15 +48,23 @@ enum RE2Syntax {
                 continue
             case "[":
                 guard let end = classEnd(s, i) else { return fail("missing closing ] of a character class") }
-                for j in (i + 1)..<end {
+                var j = i + 1
+                while j < end {
                     let x = s[j]
-                    if x == "\\" { if let why = escapeProblem(s[j + 1], s, j + 1, inClass: true) { return fail(why) } }
-                    if x == "[" && !(j + 1 < end && s[j + 1] == ":") {
-                        return fail("a [ inside a character class must be written \\[")
+                    if x == "\\" {
+                        if let why = escapeProblem(s[j + 1], s, j + 1, inClass: true) { return fail(why) }
+                        j += 2
+                        continue
                     }
-                    if j + 1 < end, (x == "&" || x == "~" || x == "-"), s[j + 1] == x, s[j - 1] != "\\" {
+                    if x == "[" {
+                        guard j + 1 < end, s[j + 1] == ":" else { return fail("a [ inside a character class must be written \\[") }
+                        j = (j + 2..<end).first { s[$0] == "]" }.map { $0 + 1 } ?? end
+                        continue
+                    }
+                    if j + 1 < end, x == "&" || x == "~" || x == "-", s[j + 1] == x {
                         return fail("\"\(x)\(x)\" inside a character class is ambiguous; escape it as \\\(x)\\\(x)")
                     }
+                    j += 1
                 }
                 if end == i + 1 || (end == i + 2 && s[i + 1] == "^") { return fail("a ] first in a character class must be written \\]") }
                 out.append(contentsOf: s[i...end])

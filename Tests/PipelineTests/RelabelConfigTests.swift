@@ -92,6 +92,7 @@ import Testing
         ("(?i)foo", "FoO", true), ("(?P<n>a+)b", "aab", true), ("(?<n>a+)b", "aab", true), ("\\d+\\.\\d+", "1.5", true),
         ("[[:alpha:]]+", "abc", true), ("\\Qa.b\\E", "a.b", true), ("\\Qa.b\\E", "axb", false), ("\\p{L}+", "日本", true),
         ("a{2,3}", "aaa", true), ("a{2,}?", "aaaa", true), ("[a\\-z]", "-", true), ("[^\\n]+", "ab", true), ("\\x{41}", "A", true),
+        ("[\\[\\]]+", "[]", true), ("[[:digit:]x.]+", "1x.", true), ("[a.]", "b", false),
         ("(?i:A)b", "aB", false), ("(?U)a+", "aa", true), ("\\bfoo\\b", "foo", true), ("a|", "", true), ("\\$\\{", "${", true),
     ])
     func regexSyntaxCommonInConfigsWorks(_ pattern: String, _ subject: String, _ matches: Bool) throws {
