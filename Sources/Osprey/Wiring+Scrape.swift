@@ -82,6 +82,7 @@ final class ScrapeWiring: @unchecked Sendable {
         push.builtIn = .push
         push.honorLabels = true
         push.writesReportSeries = false
+        push.addsInstanceLabel = false
         push.staticConfigs = [TargetGroup(targets: [address], labels: [], source: "built-in")]
         jobs.append(push)
         return jobs

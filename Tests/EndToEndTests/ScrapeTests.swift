@@ -247,6 +247,10 @@ struct ScrapeTests {
                 #expect(bad.text.contains(part), "\(bad.text)")
             }
             #expect(try Self.last(osprey, "backup_bytes{kind=\"incr\"}")?.double == 10)
+            // A group without an instance in its key: its series have no instance label.
+            r = try c.request("PUT", "/metrics/job/nightly", body: Array("nightly_runs 3\n".utf8))
+            #expect(r.status == 200, "\(r.text)")
+            #expect(try c.seriesSet("nightly_runs") == [Labels(["__name__": "nightly_runs", "job": "nightly"])])
             // DELETE: the group's series go stale.
             r = try c.request("DELETE", "/metrics/job/backup/instance/db1")
             #expect(r.status == 202)

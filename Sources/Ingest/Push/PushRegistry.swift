@@ -77,7 +77,6 @@ public final class PushRegistry: @unchecked Sendable {
                     }
                     dict[k] = v
                 }
-                if dict["instance"] == nil { dict["instance"] = "" }
                 if familyOf.isEmpty || familyOf[name] == nil {
                     for (n, meta) in parser.metadata { PushRegistry.register(n, meta, &familyOf) }
                 }
@@ -167,8 +166,7 @@ public final class PushRegistry: @unchecked Sendable {
             byFamily[family] = entry
         }
         for g in snapshot {
-            var keyLabels = g.key
-            if keyLabels["instance"] == nil { keyLabels["instance"] = "" }
+            let keyLabels = g.key
             for (family, f) in g.families {
                 for s in f.samples { add(family, f.type, f.help, s.labels["__name__"] ?? family, s.labels, s.value) }
             }

@@ -41,6 +41,10 @@ public struct ScrapeConfig: Sendable {
     /// Whether each scrape writes `up`, `scrape_duration_seconds`, … (off for the internal push job, which
     /// stands for the Pushgateway's contents, not for a target anyone runs).
     public var writesReportSeries = true
+    /// Whether targets get `instance` from their address when relabeling leaves none. Off for the internal
+    /// push job: a pushed group has an `instance` only when its grouping key has one, as with a Pushgateway
+    /// (which exposes `instance=""` and is scraped with `honor_labels`).
+    public var addsInstanceLabel = true
     /// Set for the built-in jobs (self, host metrics, push), which are read in-process, not over HTTP.
     public var builtIn: BuiltInSource?
 

@@ -129,19 +129,22 @@ struct ScrapeAppender {
     static func merge(_ scraped: Labels, target: Labels, honorLabels: Bool) -> Labels {
         var out: [String: String] = [:]
         for l in scraped { out[l.name] = l.value }
-        for t in target {
-            if honorLabels {
-                if out[t.name] == nil { out[t.name] = t.value }
-            } else {
-                if let existing = out[t.name], !existing.isEmpty {
-                    var name = "exported_" + t.name
-                    while out[name] != nil { name = "exported_" + name }
-                    out[name] = existing
-                }
-                out[t.name] = t.value
-            }
+        if honorLabels {
+            for t in target where out[t.name] == nil { out[t.name] = t.value }
+            return Labels(out)
         }
-        return Labels(out.filter { !$0.value.isEmpty })
+        var conflicts: [Label] = []
+        for t in target {
+            if let existing = out[t.name], !existing.isEmpty { conflicts.append(Label(t.name, existing)) }
+            out[t.name] = t.value
+        }
+        // As Prometheus resolves them: shortest names first, each to the first free exported_… name.
+        for c in conflicts.sorted(by: { $0.name.utf8.count < $1.name.utf8.count }) {
+            var name = c.name
+            repeat { name = "exported_" + name } while !(out[name] ?? "").isEmpty
+            out[name] = c.value
+        }
+        return Labels(out)
     }
 }
 

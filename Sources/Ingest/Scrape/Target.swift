@@ -103,7 +103,7 @@ public enum TargetBuilder {
         }
         var final: [Label] = []
         for l in relabeled where !l.name.hasPrefix("__") && !l.value.isEmpty { final.append(l) }
-        if relabeled["instance"] == nil { final.append(Label("instance", addr)) }
+        if relabeled["instance"] == nil, config.addsInstanceLabel { final.append(Label("instance", addr)) }
         return .target(ScrapeTarget(discoveredLabels: discovered, labels: Labels(final), url: url,
                                     intervalMs: interval, timeoutMs: timeout, job: config.jobName))
     }
