@@ -211,8 +211,10 @@ extension ConfigLoader {
             switch k {
             case "targets":
                 targets = try r.stringList(v, "\(at).targets")
-                for (i, t) in targets.enumerated() where t.isEmpty || t.contains("/") {
-                    throw r.invalid(v, "\(at).targets[\(i)]", "\"\(t)\" is not a valid target: give HOST:PORT, without a scheme or path")
+                // A URL is fine here (blackbox jobs relabel it into a parameter); the address left after
+                // relabeling must be HOST:PORT, which the target builder checks.
+                for (i, t) in targets.enumerated() where t.isEmpty {
+                    throw r.invalid(v, "\(at).targets[\(i)]", "a target must not be empty")
                 }
             case "labels":
                 for (name, value) in try r.stringMap(v, "\(at).labels") {
