@@ -136,7 +136,7 @@ import Testing
         if name.hasPrefix("node_pressure_") { return counter(10) }
         if name.hasSuffix("_bytes_total") { return counter(gib) }
         if name.hasPrefix("node_vmstat_") { return counter(1e7) }
-        if name.hasPrefix("node_sockstat_") { return name.hasSuffix("_bytes") ? within(64 << 20) : within(64) }
+        if name.hasPrefix("node_sockstat_") { return name.hasSuffix("_bytes") ? within(64 * 1024 * 1024) : within(64) }
         if name.hasPrefix("node_netstat_") {
             return name == "node_netstat_Tcp_CurrEstab" ? within(64) : counter(1e5)
         }
