@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -53,6 +54,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(
@@ -84,7 +86,9 @@ let package = Package(
         ),
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "OspreyCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MetricStore", "OspreyCore", "Pipeline"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore"]),
     ]
 )

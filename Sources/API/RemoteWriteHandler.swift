@@ -12,6 +12,8 @@ import OspreyCore
 struct RemoteWriteHandler: Sendable {
     let store: StoreHandle
     let limits: RemoteWriteLimits
+    /// When set, samples go through the sink (which forwards them after the commit) instead of straight to the store.
+    var sink: SampleSink? = nil
     let badRequests = Counter(label: "osprey_remote_write_invalid_requests_total")
 
     func handle(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -38,10 +40,18 @@ struct RemoteWriteHandler: Sendable {
             keyBytes: decoded.keyBytes,
             series: decoded.series.map { .init(keyStart: $0.keyStart, keyEnd: $0.keyEnd, sampleStart: $0.sampleStart, sampleEnd: $0.sampleEnd) },
             timestamps: decoded.timestamps, values: decoded.values)
-        let app = db.appender()
-        app.append(batch)
         let result: CommitResult
-        do { result = try app.commit() } catch {
+        do {
+            if let sink {
+                result = try sink.write(batch)
+            } else {
+                let app = db.appender()
+                app.append(batch)
+                result = try app.commit()
+            }
+        } catch let e as SampleSinkError {
+            return text("\(e)\n", status: .serviceUnavailable)
+        } catch {
             return text("storing samples failed: \(error)\n", status: .internalServerError)
         }
         if result.rejectedCount > 0 {

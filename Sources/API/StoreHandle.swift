@@ -17,7 +17,8 @@ public final class StoreHandle: @unchecked Sendable {
 
     public var store: MetricStoreDB? { lock.withLock { db } }
 
-    var writable: MetricStoreDB? { lock.withLock { draining ? nil : db } }
+    /// The store while it accepts writes: nil while opening and once shutdown has begun.
+    public var writable: MetricStoreDB? { lock.withLock { draining ? nil : db } }
 
     func require() throws -> MetricStoreDB {
         guard let db = store else { throw APIError(type: .unavailable, message: "the metric store is still opening (replaying its WAL)") }

@@ -9,12 +9,14 @@ struct OspreyConfig {
     var dataDirectory = "./data"
     var store = MetricStoreDB.Options()
     var remoteWriteBodyBytesMax = 32 << 20
+    /// `remote_write`: receivers Osprey forwards every stored sample to.
+    var remoteWrite: [RemoteWriteEntry] = []
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "global", "scrape_configs", "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
+        "global", "scrape_configs", "scrape_config_files", "rule_files", "alerting", "remote_read",
         "tracing", "otlp", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -61,6 +63,8 @@ enum ConfigLoader {
                 }
             case "storage":
                 try storage(r, value, &config)
+            case "remote_write":
+                try remoteWrite(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -19,7 +19,9 @@ struct Wiring {
 
     /// The long-running services besides the store and the HTTP server, in start order.
     func services() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let list: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var list: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Forwarders first: services stop in reverse order, so they outlive every ingest path.
+        list += try forwardServices()
         return list
     }
 }
