@@ -88,7 +88,9 @@ let package = Package(
         ),
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "OspreyCore"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MetricStore", "OspreyCore", "Pipeline"]),
+        .testTarget(name: "IngestTests", dependencies: [
+            "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore"]),
     ]
 )

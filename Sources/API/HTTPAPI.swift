@@ -13,7 +13,7 @@ public struct APIDependencies: Sendable {
     public var remoteWriteLimits: RemoteWriteLimits
     /// Form bodies of read endpoints; Prometheus reads at most this much.
     public var formBodyBytesMax = 8 << 20
-    /// Where ingest endpoints other than remote write put samples (set by the server).
+    /// Where ingest endpoints put samples (set by the server); remote write uses it too when set.
     public var sink: SampleSink?
     /// Extra routes added by the server's parts (scrape, push, OTLP, …), each given the router.
     public var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []

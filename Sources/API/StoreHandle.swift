@@ -17,6 +17,7 @@ public final class StoreHandle: @unchecked Sendable {
 
     public var store: MetricStoreDB? { lock.withLock { db } }
 
+    /// The store while it accepts writes: nil while opening and once shutdown has begun.
     public var writable: MetricStoreDB? { lock.withLock { draining ? nil : db } }
 
     func require() throws -> MetricStoreDB {

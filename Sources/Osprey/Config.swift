@@ -16,12 +16,14 @@ struct OspreyConfig {
     /// Whether the file has a `scrape_configs` section; without one Osprey scrapes itself.
     var scrapeConfigsPresent = false
     var hostMetrics = HostMetricsSettings()
+    /// `remote_write`: receivers Osprey forwards every stored sample to.
+    var remoteWrite: [RemoteWriteEntry] = []
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
+        "scrape_config_files", "rule_files", "alerting", "remote_read",
         "tracing", "otlp", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -84,6 +86,8 @@ enum ConfigLoader {
                 scrapeNode = value
             case "host_metrics":
                 try hostMetrics(r, value, &config)
+            case "remote_write":
+                try remoteWrite(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

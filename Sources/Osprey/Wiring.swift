@@ -46,9 +46,12 @@ final class Wiring: @unchecked Sendable {
 
     /// The long-running services besides the store and the HTTP server, in start order.
     func services() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        // Forwarders first: services stop in reverse order, so they outlive every ingest path.
+        var list = try forwardServices()
         try scrape.start(config)
         installReloadSignal()
-        return [.init(service: scrape.manager)]
+        list.append(.init(service: scrape.manager))
+        return list
     }
 
     /// Rereads the configuration file and applies what can change while running: scrape jobs and targets.
