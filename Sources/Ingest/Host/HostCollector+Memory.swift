@@ -63,6 +63,14 @@ extension HostCollector {
 
     func isDefaultVmstatField(_ name: Substring) -> Bool {
         if name.hasPrefix("oom_kill") || name.hasPrefix("pgpg") || name.hasPrefix("pswp") { return true }
-        return name.hasPrefix("pg") && name.dropFirst(2).contains("fault")
+        guard name.hasPrefix("pg") else { return false }
+        // `pg.*fault`: "fault" anywhere after the "pg", searched bytewise.
+        let bytes = Array(name.utf8.dropFirst(2))
+        let fault = Array("fault".utf8)
+        guard bytes.count >= fault.count else { return false }
+        for start in 0...(bytes.count - fault.count) where bytes[start..<start + fault.count].elementsEqual(fault) {
+            return true
+        }
+        return false
     }
 }
