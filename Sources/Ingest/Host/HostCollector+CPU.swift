@@ -160,7 +160,7 @@ extension HostCollector {
 
     func readUIntFile(_ path: String) -> UInt64? {
         guard let text = readOptionalHostFile(path) else { return nil }
-        return UInt64(text.trimmingASCIIWhitespace())
+        return UInt64(text.hostTrimmed())
     }
 
     /// node_intr_total, node_context_switches_total, node_forks_total, node_boot_time_seconds,
@@ -199,7 +199,7 @@ let hostCPUCountMax = 1 << 16
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and newlines.
-    func trimmingASCIIWhitespace() -> Substring {
+    func hostTrimmed() -> Substring {
         let s = Substring(self)
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = s.firstIndex(where: { !isSpace($0) }) else { return s[s.endIndex...] }

@@ -108,7 +108,7 @@ extension HostCollector {
     func isExcludedDisk(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         var end = bytes.count
-        while end > 0 && isDigit(bytes[end - 1]) { end -= 1 }
+        while end > 0 && hostIsDigit(bytes[end - 1]) { end -= 1 }
         guard end < bytes.count, end > 0 else { return false }
         let stem = bytes[0..<end]
         if stem.elementsEqual("ram".utf8) || stem.elementsEqual("loop".utf8) || stem.elementsEqual("fd".utf8) { return true }
@@ -125,8 +125,11 @@ extension HostCollector {
             let middle = stem.dropFirst(4).dropLast()
             guard let n = middle.firstIndex(of: UInt8(ascii: "n")) else { return false }
             let first = middle[middle.startIndex..<n], second = middle[(n + 1)...]
-            return !first.isEmpty && !second.isEmpty && first.allSatisfy(isDigit) && second.allSatisfy(isDigit)
+            return !first.isEmpty && !second.isEmpty && first.allSatisfy(hostIsDigit) && second.allSatisfy(hostIsDigit)
         }
         return false
     }
 }
+
+@inline(__always)
+func hostIsDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }

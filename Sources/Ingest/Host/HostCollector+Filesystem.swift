@@ -66,7 +66,7 @@ extension HostCollector {
                 throw HostCollectorError(path: path, message: "malformed mount point information: \(line)")
             }
             // fstab(5) escapes space and tab in mount points.
-            let mountPoint = String(parts[1]).replacingAll("\\040", with: " ").replacingAll("\\011", with: "\t")
+            let mountPoint = String(parts[1]).hostReplacingAll("\\040", with: " ").hostReplacingAll("\\011", with: "\t")
             mounts.append(MountEntry(device: String(parts[0]), mountPoint: stripRootfs(mountPoint),
                                      fsType: String(parts[2]), options: String(parts[3])))
         }
@@ -145,7 +145,7 @@ private final class StatfsBox: @unchecked Sendable {  // all access under `lock`
 
 extension String {
     /// Every occurrence of `target` replaced, without Foundation.
-    func replacingAll(_ target: String, with replacement: String) -> String {
+    func hostReplacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty, self.contains(target) else { return self }
         var out = ""
         var rest = Substring(self)

@@ -25,7 +25,7 @@ extension HostCollector {
             guard let colon = line.lastIndex(of: ":") else {
                 throw HostCollectorError(path: path, message: "line \(n + 1) has no interface name: \(line)")
             }
-            let device = String(line[..<colon].trimmingASCIIWhitespace())
+            let device = String(line[..<colon].hostTrimmed())
             let fields = hostFields(line[line.index(after: colon)...])
             guard fields.count >= Self.netdevColumns.count else {
                 throw HostCollectorError(
@@ -178,10 +178,10 @@ extension HostCollector {
     func collectConntrack(into set: inout HostMetricSet) throws {
         let countPath = procFile("sys/net/netfilter/nf_conntrack_count")
         let maxPath = procFile("sys/net/netfilter/nf_conntrack_max")
-        guard let count = UInt64(try readHostFile(countPath).trimmingASCIIWhitespace()) else {
+        guard let count = UInt64(try readHostFile(countPath).hostTrimmed()) else {
             throw HostCollectorError(path: countPath, message: "not a number")
         }
-        guard let limit = UInt64(try readHostFile(maxPath).trimmingASCIIWhitespace()) else {
+        guard let limit = UInt64(try readHostFile(maxPath).hostTrimmed()) else {
             throw HostCollectorError(path: maxPath, message: "not a number")
         }
         let statPath = procFile("net/stat/nf_conntrack")

@@ -12,7 +12,7 @@ extension HostCollector {
             ("poolsize", "node_entropy_pool_size_bits", "Bits of entropy pool."),
         ] {
             let path = procFile("sys/kernel/random/\(file)")
-            guard let v = UInt64(try readHostFile(path).trimmingASCIIWhitespace()) else {
+            guard let v = UInt64(try readHostFile(path).hostTrimmed()) else {
                 throw HostCollectorError(path: path, message: "not a number")
             }
             set.add(name, .gauge, help, Double(v))
@@ -22,7 +22,7 @@ extension HostCollector {
     /// node_filefd_allocated and node_filefd_maximum from /proc/sys/fs/file-nr.
     func collectFilefd(into set: inout HostMetricSet) throws {
         let path = procFile("sys/fs/file-nr")
-        let parts = try readHostFile(path).trimmingASCIIWhitespace().split(separator: "\t", omittingEmptySubsequences: false)
+        let parts = try readHostFile(path).hostTrimmed().split(separator: "\t", omittingEmptySubsequences: false)
         guard parts.count >= 3 else {
             throw HostCollectorError(path: path, message: "expected 3 tab-separated values, found \(parts.count)")
         }
@@ -37,7 +37,7 @@ extension HostCollector {
     /// is honoured), falling back to uname(2); the machine (architecture) always from uname(2).
     func collectUname(into set: inout HostMetricSet) throws {
         var u = utsname()
-        guard uname(&u) == 0 else { throw HostCollectorError(path: "uname(2)", message: errnoText(errno)) }
+        guard uname(&u) == 0 else { throw HostCollectorError(path: "uname(2)", message: hostErrnoText(errno)) }
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
         }
@@ -100,9 +100,9 @@ extension HostCollector {
     func parseOSRelease(_ text: String) -> [String: String] {
         var env: [String: String] = [:]
         for rawLine in hostLines(text) {
-            var line = rawLine.trimmingASCIIWhitespace()
+            var line = rawLine.hostTrimmed()
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line = line.dropFirst(7).trimmingASCIIWhitespace() }
+            if line.hasPrefix("export ") { line = line.dropFirst(7).hostTrimmed() }
             guard let eq = line.firstIndex(of: "=") else { continue }
             let key = String(line[..<eq])
             var value = line[line.index(after: eq)...]
@@ -143,12 +143,12 @@ extension HostCollector {
         }
         for (i, device) in devices.enumerated() {
             let available = try readHostFile("\(base)/\(device)/available_clocksource")
-            let current = try readHostFile("\(base)/\(device)/current_clocksource").trimmingASCIIWhitespace()
+            let current = try readHostFile("\(base)/\(device)/current_clocksource").hostTrimmed()
             let index = String(i)
             for source in hostFields(Substring(available)) {
                 set.add("node_time_clocksource_available_info", .gauge,
                         "Available clocksources read from '/sys/devices/system/clocksource'.", 1,
-                        [("device", index), ("clocksource", String(source.trimmingASCIIWhitespace()))])
+                        [("device", index), ("clocksource", String(source.hostTrimmed()))])
             }
             set.add("node_time_clocksource_current_info", .gauge,
                     "Current clocksource read from '/sys/devices/system/clocksource'.", 1,

@@ -25,7 +25,7 @@ func readHostFile(_ path: String) throws -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
         let code = errno
-        throw HostCollectorError(path: path, message: code == ENOENT ? "does not exist" : "cannot open: \(errnoText(code))")
+        throw HostCollectorError(path: path, message: code == ENOENT ? "does not exist" : "cannot open: \(hostErrnoText(code))")
     }
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: 4096)
@@ -41,7 +41,7 @@ func readHostFile(_ path: String) throws -> String {
         if n < 0 {
             let code = errno
             if code == EINTR { continue }
-            throw HostCollectorError(path: path, message: "read failed: \(errnoText(code))")
+            throw HostCollectorError(path: path, message: "read failed: \(hostErrnoText(code))")
         }
         if n == 0 { break }
         used += n
@@ -76,7 +76,7 @@ func listHostDirectory(_ path: String) -> [String] {
     return names
 }
 
-func errnoText(_ code: Int32) -> String {
+func hostErrnoText(_ code: Int32) -> String {
     String(cString: strerror(code))
 }
 
