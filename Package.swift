@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "Osprey",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "API",
+                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,6 +89,6 @@ let package = Package(
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "OspreyCore"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "MetricStore", "OspreyCore", "Pipeline"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline"]),
     ]
 )
