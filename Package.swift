@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "Osprey",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "API",
+                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -91,6 +91,6 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: [
             "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline"]),
     ]
 )
