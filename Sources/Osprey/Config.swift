@@ -16,13 +16,14 @@ struct OspreyConfig {
     /// Whether the file has a `scrape_configs` section; without one Osprey scrapes itself.
     var scrapeConfigsPresent = false
     var hostMetrics = HostMetricsSettings()
+    var otlp = OTLPConfig()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
         "scrape_config_files", "rule_files", "alerting", "remote_write", "remote_read",
-        "tracing", "otlp", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
+        "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
 
@@ -84,6 +85,8 @@ enum ConfigLoader {
                 scrapeNode = value
             case "host_metrics":
                 try hostMetrics(r, value, &config)
+            case "otlp":
+                try otlp(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

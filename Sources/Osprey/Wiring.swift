@@ -42,13 +42,14 @@ final class Wiring: @unchecked Sendable {
                 }
             }
         }
+        configureOTLP(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
     func services() throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         try scrape.start(config)
         installReloadSignal()
-        return [.init(service: scrape.manager)]
+        return [.init(service: scrape.manager)] + (try otlpServices())
     }
 
     /// Rereads the configuration file and applies what can change while running: scrape jobs and targets.
