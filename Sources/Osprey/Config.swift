@@ -18,13 +18,14 @@ struct OspreyConfig {
     var hostMetrics = HostMetricsSettings()
     /// `remote_write`: receivers Osprey forwards every stored sample to.
     var remoteWrite: [RemoteWriteEntry] = []
+    var otlp = OTLPConfig()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
         "scrape_config_files", "rule_files", "alerting", "remote_read",
-        "tracing", "otlp", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
+        "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
 
@@ -88,6 +89,8 @@ enum ConfigLoader {
                 try hostMetrics(r, value, &config)
             case "remote_write":
                 try remoteWrite(r, value, &config)
+            case "otlp":
+                try otlp(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -42,6 +42,7 @@ final class Wiring: @unchecked Sendable {
                 }
             }
         }
+        configureOTLP(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -51,6 +52,7 @@ final class Wiring: @unchecked Sendable {
         try scrape.start(config)
         installReloadSignal()
         list.append(.init(service: scrape.manager))
+        list += try otlpServices()
         return list
     }
 
