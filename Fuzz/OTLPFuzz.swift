@@ -21,7 +21,7 @@ public func otlpFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     if let request = try? OTLPJSONDecoder.decode(input, limits: fuzzLimits) {
         checkNames(request)
     }
-    if let inflated = try? OTLPGzip.decompress(input, limit: fuzzLimits.decodedBytesMax) {
+    if let inflated = try? Gzip.decompress(input, limit: fuzzLimits.decodedBytesMax) {
         precondition(inflated.count <= fuzzLimits.decodedBytesMax, "gzip went past its limit")
         _ = try? OTLPProtobufDecoder.decode(inflated, limits: fuzzLimits)
     }

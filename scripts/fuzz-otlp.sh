@@ -33,7 +33,7 @@ otlp="$root/Sources/Ingest/OTLP"
     -I "$root/Sources/CZlib" -lz \
     "$root/Sources/Ingest/RemoteWrite/ProtobufWire.swift" \
     "$otlp/OTLPModel.swift" "$otlp/OTLPProtobufReader.swift" "$otlp/OTLPProtobufDecoder.swift" \
-    "$otlp/OTLPJSONDecoder.swift" "$otlp/OTLPGzip.swift" "$otlp/OTLPNaming.swift" \
+    "$otlp/OTLPJSONDecoder.swift" "$root/Sources/Ingest/Exposition/Gzip.swift" "$otlp/OTLPNaming.swift" \
     "$root/Tests/IngestTests/OTLPProtoEncoder.swift" "$root/Fuzz/OTLPFuzz.swift" \
     -o "$out/otlp-fuzz"
 

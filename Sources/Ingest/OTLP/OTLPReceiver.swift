@@ -54,7 +54,7 @@ public final class OTLPMetricsReceiver: Sendable {
         }
         var bytes = body
         if gzip {
-            do { bytes = try OTLPGzip.decompress(body, limit: limits.decodedBytesMax) } catch { throw OTLPDecodeError(error.description) }
+            do { bytes = try Gzip.decompress(body, limit: limits.decodedBytesMax) } catch { throw OTLPDecodeError("bad gzip body: \(error)") }
         }
         switch format {
         case .protobuf: return try OTLPProtobufDecoder.decode(bytes, limits: limits)
