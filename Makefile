@@ -9,7 +9,7 @@ DATA ?= ./data
 
 # System packages: zstd for block compression; the real Prometheus, node_exporter and Alertmanager
 # that the tests and benchmarks run side by side with Osprey. PyPI: cramjam, the reference snappy
-# the codec tests cross-check against.
+# the codec tests cross-check against; prometheus_client, a real exposition the parser tests read.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -18,6 +18,7 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@python3 -c "import cramjam" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore cramjam
+	@python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore prometheus_client
 
 build: deps
 	$(SWIFT) build --product osprey
@@ -31,6 +32,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 	@scripts/test-summary.sh .build/test-output.log
 
 unit-test: deps
@@ -42,6 +44,7 @@ e2e-test: deps
 
 fuzz: deps
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
+	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 
 BENCH_FLAGS ?=
 bench: deps
