@@ -9,7 +9,8 @@ DATA ?= ./data
 
 # System packages: zstd for block compression; the real Prometheus, node_exporter and Alertmanager
 # that the tests and benchmarks run side by side with Osprey. PyPI: cramjam, the reference snappy
-# the codec tests cross-check against; the OpenTelemetry SDK and OTLP exporters the OTLP tests drive.
+# the codec tests cross-check against; prometheus_client, a real exposition the parser and scrape tests
+# read; the OpenTelemetry SDK and OTLP exporters the OTLP tests drive.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -20,6 +21,7 @@ deps:
 	@python3 -c "import cramjam" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore cramjam
 	@python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc" 2>/dev/null || \
 		python3 -m pip install --quiet --root-user-action=ignore opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
+	@python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore prometheus_client
 
 build: deps
 	$(SWIFT) build --product osprey
@@ -34,6 +36,7 @@ test: deps
 	set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
+	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 	@scripts/test-summary.sh .build/test-output.log
 
 unit-test: deps
@@ -46,6 +49,7 @@ e2e-test: deps
 fuzz: deps
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
+	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 
 BENCH_FLAGS ?=
 bench: deps

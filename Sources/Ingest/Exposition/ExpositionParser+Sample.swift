@@ -105,7 +105,7 @@ struct LineScanner {
         }
         if atEnd { throw error("expected a value after \(text(nameStart..<seriesEnd)); the line looks truncated") }
         if blanks == 0 && (labelSet == nil || om) {
-            throw error("invalid character \(describeCurrent()) after the metric name \(text(name)); expected \(om ? "'{' or a space" : "'{' or whitespace") and the value")
+            throw error("invalid character \(describeCurrent()) after the metric name \(quoted(name)); expected \(om ? "'{' or a space" : "'{' or whitespace") and the value")
         }
         let value = try readValue(what: "value")
         var sample = SampleLine(name: name, series: nameStart..<seriesEnd, labelSet: labelSet, value: value)

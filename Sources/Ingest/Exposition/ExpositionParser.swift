@@ -96,11 +96,13 @@ public struct ExpositionParser {
             offset = end + 1
             nextLine += 1
             var scan = LineScanner(buf: buf, i: start, end: end, line: number, om: om)
+            let carriageReturn = end > start && buf[end - 1] == 0x0D
 
             if om {
                 if start == end {
                     throw scan.error("empty line; OpenMetrics allows no blank lines")
                 }
+                if carriageReturn { throw scan.error(crlfMessage) }
                 if buf[start] == UInt8(ascii: "#") {
                     if try handleOpenMetricsComment(&scan, terminated: newline != nil) { return false }
                     continue
@@ -112,6 +114,7 @@ public struct ExpositionParser {
                     try handleTextComment(&scan, terminated: newline != nil)
                     continue
                 }
+                if carriageReturn { throw scan.error(crlfMessage) }
             }
             if newline == nil {
                 throw scan.error("the last sample line does not end with a newline; the payload looks truncated")
@@ -184,6 +187,8 @@ public struct ExpositionParser {
         try families.record(kind, scan.buf, name: nameStart..<nameEnd, text: textStart..<scan.end, line: scan.line, om: scan.om)
     }
 }
+
+private let crlfMessage = "the line ends with a carriage return; exposition lines must end with \\n alone"
 
 /// Index of the next `\n` at or after `from`, or nil.
 @inline(__always)
