@@ -108,23 +108,6 @@ let prometheusClientAvailable: Bool = {
     return runPython(["-c", "import prometheus_client"]).status == 0
 }()
 
-/// A free TCP port on 127.0.0.1 (bound to port 0, then released).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ExpositionTestError("socket: errno \(errno)") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard ok else { throw ExpositionTestError("bind 127.0.0.1:0: errno \(errno)") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 struct ExpositionTestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
