@@ -114,7 +114,8 @@ public struct Labels: Hashable, Sendable, Sequence, Comparable, CustomStringConv
     }
 }
 
-func escapeLabelValue(_ s: String) -> String {
+/// A label value escaped for the text exposition format and PromQL selectors (`\\`, `\"`, `\n`).
+public func escapeLabelValue(_ s: String) -> String {
     var out = ""
     for c in s {
         switch c {

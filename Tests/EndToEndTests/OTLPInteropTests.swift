@@ -146,7 +146,7 @@ struct OTLPInteropTests {
 
             let badGzip = try otlp.post("/v1/metrics", body: [1, 2, 3], headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")])
             #expect(badGzip.status == 400)
-            #expect(badGzip.text.contains("gzip: the body does not start with the gzip magic bytes"))
+            #expect(badGzip.text.contains("bad gzip body: corrupt gzip data at input offset"), "\(badGzip.text)")
 
             let text = try otlp.post("/v1/metrics", body: Array("x".utf8), headers: [("Content-Type", "text/plain")])
             #expect(text.status == 415)

@@ -161,7 +161,7 @@ public final class PushRegistry: @unchecked Sendable {
         func add(_ family: String, _ type: String, _ help: String, _ name: String, _ labels: [String: String], _ v: Double) {
             var entry = byFamily[family] ?? (type, help, [])
             let body = labels.filter { $0.key != "__name__" }.sorted { $0.key < $1.key }
-                .map { "\($0.key)=\"\(PushRegistry.escape($0.value))\"" }.joined(separator: ",")
+                .map { "\($0.key)=\"\(escapeLabelValue($0.value))\"" }.joined(separator: ",")
             entry.lines.append("\(name){\(body)} \(formatPrometheusFloat(v))")
             byFamily[family] = entry
         }
@@ -183,18 +183,5 @@ public final class PushRegistry: @unchecked Sendable {
             for line in f.lines { out += line + "\n" }
         }
         return Array(out.utf8)
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }
