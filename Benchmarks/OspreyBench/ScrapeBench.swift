@@ -197,8 +197,9 @@ func ingestedSamples(_ s: ServerProcess) throws -> Int {
         total += v
         found = true
     }
-    guard found else { throw HTTPError(description: "\(metric) not found on /metrics") }
-    return Int(total)
+    // Prometheus 2.42 shows its counter (a vector by sample type) only after the first append; before, none
+    // were appended. A missing counter later shows up as a window with too few samples, which fails the run.
+    return found ? Int(total) : 0
 }
 
 /// `/api/v1/series?match[]=…` result count.
