@@ -62,7 +62,7 @@ struct Options {
           --prometheus PATH       (default /usr/bin/prometheus)
           --work-dir DIR          data dirs and logs (default a new directory under /tmp, deleted unless --keep)
           --keep                  keep data directories and logs
-          --perf                  record `perf record -g` of Osprey during each ingest (kept in the work dir)
+          --perf                  record `perf record -g` of Osprey during each ingest / scrape window (kept in the work dir)
           --only osprey|prometheus  run one server (no ratios)
           --only remote-write|parse|scrape  run one benchmark (default all three; may be given with a server)
 

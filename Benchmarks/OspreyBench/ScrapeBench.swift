@@ -135,9 +135,12 @@ func runScrapeBenchmark(_ setup: ScrapeSetup, _ o: Options, workDir: String) -> 
         }
     }
     let requests0 = targetServer.requests.total, self0 = selfCPUSeconds(), machine0 = machineBusyCPUSeconds()
+    let perfPath = workDir + "/\(setup.name)-osprey.perf.data"
+    let perf = o.perf ? servers.first { $0.kind == .osprey }.flatMap { startPerf(pid: $0.pid, output: perfPath) } : nil
     let cpu0 = servers.map { $0.cpuSeconds() }
     sleepSeconds(setup.windowSeconds)
     let cpu1 = servers.map { $0.cpuSeconds() }
+    if let perf { stopPerf(perf, output: perfPath) }
     run.targetServerCPUSeconds = selfCPUSeconds() - self0
     run.otherCPUSeconds = max(0, machineBusyCPUSeconds() - machine0 - run.targetServerCPUSeconds - zip(cpu1, cpu0).map(-).reduce(0, +))
     run.targetRequests = targetServer.requests.total - requests0
