@@ -89,7 +89,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "osprey-bench",
-            dependencies: ["OspreyCore", "Ingest"],
+            dependencies: [
+                "OspreyCore", "Ingest",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Benchmarks/OspreyBench"
         ),
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),

@@ -1,5 +1,12 @@
 import Foundation
 
+/// The benchmarks `--only` can pick.
+enum Benchmark: String, CaseIterable {
+    case remoteWrite = "remote-write"
+    case parse
+    case scrape
+}
+
 /// Command-line flags. Defaults are the full benchmark; the flags shrink it for quick iteration.
 struct Options {
     var wideSeries = 50_000
@@ -21,10 +28,25 @@ struct Options {
     var keep = false
     var perf = false
     var servers = ServerKind.allCases
+    var benchmarks = Benchmark.allCases
+    // Parse benchmark.
+    var parseSeries = 10_000
+    var parseRounds = 200
+    /// The Prometheus reference for the parse figures: one target serving the same payload this often.
+    var parseReferenceIntervalS = 1
+    var parseReferenceIntervals = 20
+    // Scrape benchmark.
+    var scrapeTargets = 1_000
+    var scrapeSeries = 1_000
+    var scrapeIntervalS = 15
+    var scrapeWarmupIntervals = 3
+    var scrapeIntervals = 4
+    var idleSeconds = 10.0
 
     static let usage = """
         usage: osprey-bench [flags]
-        Runs Osprey and Prometheus one after the other on identical remote write requests and prints ratios.
+        Runs Osprey and Prometheus on identical remote write requests (one after the other), exposition parsing,
+        and both scraping the same targets at the same time; prints ratios.
 
           --series N              wide set: active series (default 50000)
           --hours H               wide set: hours of 15 s scrapes (default 2)
@@ -41,8 +63,22 @@ struct Options {
           --prometheus PATH       (default /usr/bin/prometheus)
           --work-dir DIR          data dirs and logs (default a new directory under /tmp, deleted unless --keep)
           --keep                  keep data directories and logs
-          --perf                  record `perf record -g` of Osprey during each ingest (kept in the work dir)
+          --perf                  record `perf record -g` of Osprey during each ingest / scrape window (kept in the work dir)
           --only osprey|prometheus  run one server (no ratios)
+          --only remote-write|parse|scrape  run one benchmark (default all three; may be given with a server)
+
+        Parse benchmark (exposition parsing in process, and one target of the same payload scraped by both):
+          --parse-series N        series in the payload (default 10000)
+          --parse-rounds N        warm rounds (cold rounds: a quarter of it) (default 200)
+          --parse-ref-interval S  scrape interval of the one-target reference run (default 1)
+          --parse-ref-intervals N measured intervals of it (default 20)
+        Scrape benchmark (both servers scraping the same targets at the same time):
+          --scrape-targets N      targets (default 1000)
+          --scrape-series N       series per target (default 1000)
+          --scrape-interval S     scrape interval, seconds (default 15)
+          --scrape-warmup N       intervals before measuring (default 3)
+          --scrape-intervals N    intervals measured (default 4)
+          --idle S                seconds both servers run with no targets first (idle CPU) (default 10)
         """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -80,10 +116,23 @@ struct Options {
             case "--perf": o.perf = true
             case "--only":
                 let s = try value()
-                guard let k = ServerKind.allCases.first(where: { $0.rawValue.lowercased() == s.lowercased() }) else {
-                    throw HTTPError(description: "--only: osprey or prometheus, not \(s)")
+                if let b = Benchmark(rawValue: s.lowercased()) {
+                    o.benchmarks = [b]
+                } else if let k = ServerKind.allCases.first(where: { $0.rawValue.lowercased() == s.lowercased() }) {
+                    o.servers = [k]
+                } else {
+                    throw HTTPError(description: "--only: osprey, prometheus, remote-write, parse or scrape, not \(s)")
                 }
-                o.servers = [k]
+            case "--parse-series": o.parseSeries = max(1, try number(Int.self))
+            case "--parse-rounds": o.parseRounds = max(4, try number(Int.self))
+            case "--parse-ref-interval": o.parseReferenceIntervalS = max(1, try number(Int.self))
+            case "--parse-ref-intervals": o.parseReferenceIntervals = max(1, try number(Int.self))
+            case "--scrape-targets": o.scrapeTargets = max(1, try number(Int.self))
+            case "--scrape-series": o.scrapeSeries = max(1, try number(Int.self))
+            case "--scrape-interval": o.scrapeIntervalS = max(1, try number(Int.self))
+            case "--scrape-warmup": o.scrapeWarmupIntervals = max(1, try number(Int.self))
+            case "--scrape-intervals": o.scrapeIntervals = max(1, try number(Int.self))
+            case "--idle": o.idleSeconds = max(1, try number(Double.self))
             case "-h", "--help":
                 print(usage)
                 exit(0)

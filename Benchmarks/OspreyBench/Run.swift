@@ -149,7 +149,7 @@ private func snapshot(_ server: ServerProcess, _ r: inout RunResult, tag: String
 
 // MARK: perf
 
-private func startPerf(pid: Int32, output: String) -> Process? {
+func startPerf(pid: Int32, output: String) -> Process? {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
     p.arguments = ["record", "-F", "499", "-g", "-p", "\(pid)", "-o", output]
@@ -163,7 +163,7 @@ private func startPerf(pid: Int32, output: String) -> Process? {
     return p
 }
 
-private func stopPerf(_ p: Process, output: String) {
+func stopPerf(_ p: Process, output: String) {
     kill(p.processIdentifier, SIGINT)
     p.waitUntilExit()
     progress("perf profile: \(output)  (perf report -i \(output) --no-children --sort symbol)")

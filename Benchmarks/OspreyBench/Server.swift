@@ -22,8 +22,13 @@ final class ServerProcess {
     var storeDir: String { kind == .osprey ? dataDir + "/metrics" : dataDir }
     var snapshotsDir: String { storeDir + "/snapshots" }
 
-    /// Starts the server and waits until it answers `/-/ready`.
-    init(kind: ServerKind, binary: String, workDir: String, setName: String) throws {
+    /// The configuration file the server was started with (`configYAML`), if any: rewrite it and call
+    /// `reload()` to change what it scrapes.
+    let configPath: String?
+
+    /// Starts the server and waits until it answers `/-/ready`. With `configYAML` (prometheus.yml schema)
+    /// both servers read it; Osprey's copy also turns its built-in host metrics job off.
+    init(kind: ServerKind, binary: String, workDir: String, setName: String, configYAML: String? = nil) throws {
         self.kind = kind
         port = try freePort()
         let dir = workDir + "/\(setName)-\(kind.rawValue.lowercased())"
@@ -38,9 +43,17 @@ final class ServerProcess {
         switch kind {
         case .osprey:
             process.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data", dataDir]
+            if let configYAML {
+                configPath = dir + "/osprey.yml"
+                try ServerProcess.ospreyConfig(configYAML).write(toFile: configPath!, atomically: true, encoding: .utf8)
+                process.arguments! += ["--config", configPath!]
+            } else {
+                configPath = nil
+            }
         case .prometheus:
             let config = dir + "/prometheus.yml"
-            try "# No scrape configs: samples arrive by remote write only.\nglobal:\n  scrape_interval: 15s\n"
+            configPath = configYAML == nil ? nil : config
+            try (configYAML ?? "# No scrape configs: samples arrive by remote write only.\nglobal:\n  scrape_interval: 15s\n")
                 .write(toFile: config, atomically: true, encoding: .utf8)
             process.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(dataDir)",
                                  "--web.listen-address=127.0.0.1:\(port)", "--web.enable-remote-write-receiver",
@@ -63,6 +76,17 @@ final class ServerProcess {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    private static func ospreyConfig(_ yaml: String) -> String {
+        yaml + "host_metrics: {enabled: false}\n"
+    }
+
+    /// Replaces the configuration file and has the server reload it (SIGHUP, for both servers).
+    func reload(configYAML: String) throws {
+        guard let configPath else { throw HTTPError(description: "\(kind.rawValue) was started without a configuration file") }
+        try (kind == .osprey ? ServerProcess.ospreyConfig(configYAML) : configYAML).write(toFile: configPath, atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+    }
 
     /// utime + stime of every thread of the server, in seconds (/proc/PID/stat fields 14 and 15).
     func cpuSeconds() -> Double {

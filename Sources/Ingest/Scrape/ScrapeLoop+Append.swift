@@ -21,29 +21,37 @@ public struct ScrapeLimits: Sendable {
     public init() {}
 }
 
-/// What one scrape produced.
-struct ScrapeResult {
-    var batch = EncodedBatch()
-    var samplesScraped = 0
-    var samplesPostRelabel = 0
-    var seriesAdded = 0
+/// What one scrape produced. (`package` for the benchmark, which times the append path alone.)
+package struct ScrapeResult {
+    package var batch = EncodedBatch()
+    package var samplesScraped = 0
+    package var samplesPostRelabel = 0
+    package var seriesAdded = 0
     var metadata: [(name: String, MetricMetadata)] = []
     var exemplars: [(Labels, Exemplar)] = []
     /// Cache entries this scrape stored a sample for without an explicit timestamp: the next scrape
     /// marks the ones it no longer sees as stale.
     var seen: [Int32] = []
+
+    package init() {}
 }
 
 /// Builds the batch one scrape stores: series from the cache (or parsed, labelled and relabeled when new),
 /// then staleness markers for series the previous scrape had and this one has not.
-struct ScrapeAppender {
+package struct ScrapeAppender {
     let target: ScrapeTarget
     let config: ScrapeConfig
     let limits: ScrapeLimits
 
+    package init(target: ScrapeTarget, config: ScrapeConfig, limits: ScrapeLimits) {
+        self.target = target
+        self.config = config
+        self.limits = limits
+    }
+
     /// Parses `bytes` and fills `result`. Throws on anything that must fail the whole scrape (the caller then
     /// stores none of `result`). `generation` is unique per scrape attempt; it finds duplicates.
-    func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
+    package func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
                 generation: UInt32, into result: inout ScrapeResult) throws {
         var parser = ExpositionParser(bytes, format: format)
         try bytes.withUnsafeBufferPointer { buf in

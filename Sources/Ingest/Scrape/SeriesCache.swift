@@ -2,7 +2,7 @@
 /// stores under (target labels added, metric relabeling applied). A warm scrape then parses no label set
 /// and runs no relabeling: it hashes the text, finds the entry and appends the value. Entries also
 /// remember the last scrape that saw them, which is how vanished series get staleness markers.
-struct SeriesCache {
+package struct SeriesCache {
     struct Entry {
         var raw: [UInt8]
         /// `Labels.encoded` of the stored series; empty when metric relabeling drops the series.
@@ -18,7 +18,9 @@ struct SeriesCache {
     private var next: [Int32] = []
     private var hashes: [UInt64] = []
 
-    var count: Int { entries.count }
+    package var count: Int { entries.count }
+
+    package init() {}
 
     /// Index of the entry for `bytes[range]`, if cached.
     func find(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, hash: UInt64) -> Int32? {
