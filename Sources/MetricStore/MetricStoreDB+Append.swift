@@ -4,6 +4,12 @@ import OspreyCore
 /// building `Labels`. `keyBytes[keyStart..<keyEnd]` is a series key (`Labels.encoded`);
 /// its samples are `timestamps/values[sampleStart..<sampleEnd]`.
 public struct EncodedBatch: Sendable {
+    /// Optional, parallel to `series`: the handle a previous commit returned for that series' key. With one,
+    /// the store skips hashing and looking up the key (a scrape cache keeps them, as Prometheus keeps
+    /// series references). Empty: no handles.
+    public var handles: [SeriesHandle?] = []
+    /// Ask `commit` to return a handle per series in `CommitResult.handles`.
+    public var collectHandles = false
     public struct Series: Sendable {
         public var keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32
         public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32) {
@@ -18,6 +24,13 @@ public struct EncodedBatch: Sendable {
     public init(keyBytes: [UInt8], series: [Series], timestamps: [Int64], values: [Double]) {
         self.keyBytes = keyBytes; self.series = series; self.timestamps = timestamps; self.values = values
     }
+}
+
+/// A head series a commit resolved, for appending to it again without a lookup by key. Opaque; holding
+/// one keeps nothing alive in the store that matters (a series that leaves the head makes it stale).
+public struct SeriesHandle: @unchecked Sendable {
+    let series: MemSeries
+    init(_ series: MemSeries) { self.series = series }
 }
 
 /// Buffers samples for one commit to the head.
@@ -108,6 +121,8 @@ extension MetricStoreDB {
         var records: [(WALRecordType, [UInt8])] = []
         var samples = WALRecords.SamplesWriter(baseT: batch.timestamps.first ?? 0)
         var samplesAppended = 0
+        var handles: [SeriesHandle?] = []
+        if batch.collectHandles { handles.reserveCapacity(batch.series.count) }
         /// Moves what is buffered into WAL records, series first, each under `WAL.recordBytesSoftMax`.
         func cutRecords() {
             if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))); newSeries.removeAll() }
@@ -122,16 +137,26 @@ extension MetricStoreDB {
         batch.keyBytes.withUnsafeBytes { keys in
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
-                    for s in batch.series {
+                    for (si, s) in batch.series.enumerated() {
                         let key = UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)])
-                        let hash = hashKey(key)
-                        var series = head.lookup(key: key, hash: hash)
+                        var series: MemSeries?
+                        if si < batch.handles.count, let h = batch.handles[si], h.series.live {
+                            assert(h.series.key.elementsEqual(key), "BUG: a series handle used for another series' key")
+                            series = h.series
+                        }
+                        var hash: UInt64 = 0
+                        if series == nil {
+                            hash = hashKey(key)
+                            series = head.lookup(key: key, hash: hash)
+                        }
+                        if batch.collectHandles { handles.append(series.map(SeriesHandle.init)) }
                         if series == nil {
                             guard head.seriesCount < seriesMax else {
                                 reject(&result, key, ts[Int(s.sampleStart)], "the store holds \(seriesMax) series, its limit; no new series are accepted", count: Int(s.sampleEnd - s.sampleStart))
                                 continue
                             }
                             let created = head.create(key: Array(key), hash: hash)
+                            if batch.collectHandles { handles[handles.count - 1] = SeriesHandle(created) }
                             newSeries.append((created.ref, created.key))
                             result.seriesCreated += 1
                             series = created
@@ -173,6 +198,7 @@ extension MetricStoreDB {
             }
         }
         result.samplesAppended = samplesAppended
+        result.handles = handles
         samplesIngested.increment(by: samplesAppended)
         if result.rejectedCount > 0 { samplesRejected.increment(by: result.rejectedCount) }
         if result.seriesCreated > 0 {

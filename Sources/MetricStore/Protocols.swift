@@ -19,6 +19,9 @@ public struct CommitResult: Sendable {
     /// Per-sample rejections, at most `rejectionsKeptMax` of them with detail.
     public var rejected: [SampleRejection] = []
     public var rejectedCount = 0
+    /// Per series of the batch, when it asked for them (`EncodedBatch.collectHandles`); nil where a series
+    /// was refused.
+    public var handles: [SeriesHandle?] = []
     public static let rejectionsKeptMax = 10
     public init() {}
 }

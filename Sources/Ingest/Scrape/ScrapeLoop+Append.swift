@@ -27,13 +27,16 @@ package struct ScrapeResult {
     package var samplesScraped = 0
     package var samplesPostRelabel = 0
     package var seriesAdded = 0
+    /// The cache entry of each of the batch's first series (the scraped ones; staleness and report series
+    /// follow), to keep the handles the commit returns.
+    var entryOfSeries: [Int32] = []
     var metadata: [(name: String, MetricMetadata)] = []
     var exemplars: [(Labels, Exemplar)] = []
     /// Cache entries this scrape stored a sample for without an explicit timestamp: the next scrape
     /// marks the ones it no longer sees as stale.
     var seen: [Int32] = []
 
-    package init() {}
+    package init() { batch.collectHandles = true }
 }
 
 /// Builds the batch one scrape stores: series from the cache (or parsed, labelled and relabeled when new),
@@ -88,7 +91,8 @@ package struct ScrapeAppender {
                     if entry.explicitTimestamp { cache[index].explicitTimestamp = false }
                     result.seen.append(index)
                 }
-                result.batch.add(key: entry.key, t: t, v: parser.value)
+                result.batch.add(key: entry.key, t: t, v: parser.value, handle: entry.handle)
+                result.entryOfSeries.append(index)
                 if var ex = parser.exemplar, let labels = Labels(encoded: entry.key) {
                     if ex.timestamp == nil { ex.timestamp = t }
                     result.exemplars.append((labels, ex))
@@ -158,7 +162,8 @@ package struct ScrapeAppender {
 
 extension EncodedBatch {
     /// Appends one sample of the series with canonical key `key`.
-    mutating func add(key: [UInt8], t: Int64, v: Double) {
+    mutating func add(key: [UInt8], t: Int64, v: Double, handle: SeriesHandle? = nil) {
+        if collectHandles { handles.append(handle) }
         let keyStart = Int32(keyBytes.count)
         keyBytes.append(contentsOf: key)
         let s = Int32(timestamps.count)

@@ -127,6 +127,9 @@ actor ScrapeLoop {
         appendReport(&result.batch, up: failure == nil, durationS: durationS, result: result, at: ts)
         do {
             let commit = try sink.write(result.batch)
+            if commit.handles.count >= result.entryOfSeries.count {
+                for (i, entry) in result.entryOfSeries.enumerated() { cache[entry].handle = commit.handles[i] }
+            }
             if commit.rejectedCount > 0, failure == nil {
                 failure = "\(commit.rejectedCount) samples refused by the store; first: \(commit.rejected.first.map { "\($0)" } ?? "")"
             }

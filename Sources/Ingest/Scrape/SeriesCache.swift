@@ -1,3 +1,4 @@
+import MetricStore
 /// Per-target cache from a sample's series text, exactly as the target wrote it, to the series key it
 /// stores under (target labels added, metric relabeling applied). A warm scrape then parses no label set
 /// and runs no relabeling: it hashes the text, finds the entry and appends the value. Entries also
@@ -10,6 +11,8 @@ package struct SeriesCache {
         var lastSeen: UInt32
         /// Series whose samples carry their own timestamps get no staleness markers, as in Prometheus.
         var explicitTimestamp: Bool
+        /// The store's handle for `key` after the first commit, so later scrapes append without a lookup.
+        var handle: SeriesHandle? = nil
         var dropped: Bool { key.isEmpty }
     }
 

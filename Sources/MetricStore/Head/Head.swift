@@ -75,6 +75,7 @@ final class Head {
 
     /// Removes a series entirely (deletion by tombstone compaction, or truncation).
     func remove(_ ref: UInt32, _ s: MemSeries) {
+        s.live = false
         series[ref] = nil
         if byHash[s.hash] == ref {
             if var extra = collisions[s.hash], !extra.isEmpty {

@@ -49,6 +49,9 @@ final class MemSeries {
     let ref: UInt32
     /// Canonical label bytes (`Labels.encoded`); the series identity.
     let key: [UInt8]
+    /// False once the series has left the head (after a head cut found it empty); a `SeriesHandle` to it
+    /// is then stale and the appender looks the series up by key again. Read and written under the store lock.
+    var live = true
     let hash: UInt64
     var closed: [HeadChunk] = []
     var open = XORAppender()

@@ -1,0 +1,52 @@
+import OspreyCore
+import Testing
+@testable import MetricStore
+
+/// Handles let a caller that commits the same series again and again (a scrape cache) skip the lookup by
+/// key; a handle to a series that left the head falls back to the lookup and data lands the same.
+struct SeriesHandleTests {
+    static func batch(_ keys: [[UInt8]], t: Int64, handles: [SeriesHandle?] = []) -> EncodedBatch {
+        var b = EncodedBatch()
+        b.collectHandles = true
+        b.handles = handles
+        for (i, k) in keys.enumerated() {
+            let start = Int32(b.keyBytes.count)
+            b.keyBytes += k
+            b.series.append(.init(keyStart: start, keyEnd: Int32(b.keyBytes.count), sampleStart: Int32(i), sampleEnd: Int32(i + 1)))
+            b.timestamps.append(t)
+            b.values.append(Double(t))
+        }
+        return b
+    }
+
+    @Test("a commit returns one handle per series; appending by handle stores into the same series")
+    func appendByHandle() throws {
+        let dir = TempDir()
+        let db = try openStore(dir, clock: ManualClock(10_000_000))
+        let a = series("a"), b = series("b", ["x": "1"])
+        let first = try db.commit(Self.batch([a.encoded, b.encoded], t: 1000))
+        #expect(first.handles.count == 2 && first.handles.allSatisfy { $0 != nil })
+        #expect(first.seriesCreated == 2)
+        let second = try db.commit(Self.batch([a.encoded, b.encoded], t: 2000, handles: first.handles))
+        #expect(second.seriesCreated == 0 && second.samplesAppended == 2)
+        #expect(second.handles.map { $0?.series.ref } == first.handles.map { $0?.series.ref })
+        #expect(try read(db, a).map(\.t) == [1000, 2000])
+        #expect(try read(db, b).map(\.t) == [1000, 2000])
+    }
+
+    @Test("a handle to a series a head cut removed is stale: the commit looks the key up and creates it again")
+    func staleHandle() throws {
+        let dir = TempDir()
+        let clock = ManualClock(10_000_000)
+        let db = try openStore(dir, clock: clock)
+        let a = series("a")
+        let first = try db.commit(Self.batch([a.encoded], t: 1000))
+        // Everything is cut into a block; the now empty head series is dropped.
+        _ = try db.cutHeadIfNeeded(force: true)
+        #expect(first.handles[0]?.series.live == false)
+        let again = try db.commit(Self.batch([a.encoded], t: 5000, handles: first.handles))
+        #expect(again.samplesAppended == 1 && again.seriesCreated == 1)
+        #expect(again.handles[0]?.series.live == true)
+        #expect(try read(db, a).map(\.t) == [1000, 5000])
+    }
+}
