@@ -68,7 +68,7 @@ package struct ScrapeAppender {
                 let index: Int32
                 if let i = cache.find(buf, range, hash: h) {
                     index = i
-                    if cache[i].lastSeen == generation {
+                    if cache.lastSeen(i) == generation {
                         throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[range], as: UTF8.self)) in one scrape")
                     }
                 } else {
@@ -77,8 +77,7 @@ package struct ScrapeAppender {
                     if !key.isEmpty { result.seriesAdded += 1 }
                 }
                 cache.markSeen(index, generation)
-                let entry = cache[index]
-                if entry.dropped { continue }
+                if cache.isDropped(index) { continue }
                 result.samplesPostRelabel += 1
                 if config.sampleLimit > 0, result.samplesPostRelabel > config.sampleLimit {
                     throw ScrapeError("sample_limit exceeded: more than \(config.sampleLimit) samples after metric relabeling")
@@ -86,14 +85,14 @@ package struct ScrapeAppender {
                 var t = ts
                 if config.honorTimestamps, let own = parser.timestamp {
                     t = own
-                    if !entry.explicitTimestamp { cache[index].explicitTimestamp = true }
+                    cache.setExplicitTimestamp(index, true)
                 } else {
-                    if entry.explicitTimestamp { cache[index].explicitTimestamp = false }
+                    cache.setExplicitTimestamp(index, false)
                     result.seen.append(index)
                 }
-                result.batch.add(key: entry.key, t: t, v: parser.value, handle: entry.handle)
+                cache.addSample(index, t: t, v: parser.value, to: &result.batch)
                 result.entryOfSeries.append(index)
-                if var ex = parser.exemplar, let labels = Labels(encoded: entry.key) {
+                if var ex = parser.exemplar, let labels = Labels(encoded: cache[index].key) {
                     if ex.timestamp == nil { ex.timestamp = t }
                     result.exemplars.append((labels, ex))
                 }

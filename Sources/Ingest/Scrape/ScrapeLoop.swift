@@ -128,7 +128,7 @@ actor ScrapeLoop {
         do {
             let commit = try sink.write(result.batch)
             if commit.handles.count >= result.entryOfSeries.count {
-                for (i, entry) in result.entryOfSeries.enumerated() { cache[entry].handle = commit.handles[i] }
+                for (i, entry) in result.entryOfSeries.enumerated() { cache.setHandle(entry, commit.handles[i]) }
             }
             if commit.rejectedCount > 0, failure == nil {
                 failure = "\(commit.rejectedCount) samples refused by the store; first: \(commit.rejected.first.map { "\($0)" } ?? "")"
@@ -139,10 +139,7 @@ actor ScrapeLoop {
         prevSeen = failure == nil ? result.seen : []
         if generation % ScrapeLoop.cacheGenerationsKept == 0 {
             cache.evict(unseenSince: generation &- ScrapeLoop.cacheGenerationsKept)
-            prevSeen = cache.entries.indices.compactMap { i in
-                let e = cache.entries[i]
-                return e.lastSeen == generation && !e.dropped && !e.explicitTimestamp ? Int32(i) : nil
-            }
+            prevSeen = cache.seenWithoutTimestamp(generation)
             if failure != nil { prevSeen = [] }
         }
         if let exemplars, !result.exemplars.isEmpty { exemplars.add(result.exemplars) }

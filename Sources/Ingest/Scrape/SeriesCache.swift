@@ -1,9 +1,15 @@
 import MetricStore
+
 /// Per-target cache from a sample's series text, exactly as the target wrote it, to the series key it
 /// stores under (target labels added, metric relabeling applied). A warm scrape then parses no label set
 /// and runs no relabeling: it hashes the text, finds the entry and appends the value. Entries also
 /// remember the last scrape that saw them, which is how vanished series get staleness markers.
+///
+/// Fields live in parallel arrays, not in an array of structs: the hot path reads a counter or a flag per
+/// sample, and copying a struct with three reference-counted members out of an array costs three
+/// retains and releases each time.
 package struct SeriesCache {
+    /// One entry, as the cold paths (staleness, eviction) read it.
     struct Entry {
         var raw: [UInt8]
         /// `Labels.encoded` of the stored series; empty when metric relabeling drops the series.
@@ -16,31 +22,39 @@ package struct SeriesCache {
         var dropped: Bool { key.isEmpty }
     }
 
-    private(set) var entries: [Entry] = []
+    private var raws: [[UInt8]] = []
+    private var keys: [[UInt8]] = []
+    private var lastSeen: [UInt32] = []
+    private var explicit: [Bool] = []
+    private var handles: [SeriesHandle?] = []
     private var heads: [UInt64: Int32] = [:]
     private var next: [Int32] = []
     private var hashes: [UInt64] = []
 
-    package var count: Int { entries.count }
-
     package init() {}
+
+    package var count: Int { raws.count }
 
     /// Index of the entry for `bytes[range]`, if cached.
     func find(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, hash: UInt64) -> Int32? {
         var i = heads[hash] ?? -1
         while i >= 0 {
-            let e = entries[Int(i)]
-            if e.raw.count == range.count, e.raw.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0 }) {
-                return i
+            let match = raws[Int(i)].withUnsafeBufferPointer {
+                $0.count == range.count && memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0
             }
+            if match { return i }
             i = next[Int(i)]
         }
         return nil
     }
 
     mutating func insert(_ entry: Entry, hash: UInt64) -> Int32 {
-        let i = Int32(entries.count)
-        entries.append(entry)
+        let i = Int32(raws.count)
+        raws.append(entry.raw)
+        keys.append(entry.key)
+        lastSeen.append(entry.lastSeen)
+        explicit.append(entry.explicitTimestamp)
+        handles.append(entry.handle)
         hashes.append(hash)
         next.append(heads[hash] ?? -1)
         heads[hash] = i
@@ -48,20 +62,35 @@ package struct SeriesCache {
     }
 
     subscript(i: Int32) -> Entry {
-        get { entries[Int(i)] }
-        set { entries[Int(i)] = newValue }
+        Entry(raw: raws[Int(i)], key: keys[Int(i)], lastSeen: lastSeen[Int(i)], explicitTimestamp: explicit[Int(i)], handle: handles[Int(i)])
     }
 
-    mutating func markSeen(_ i: Int32, _ generation: UInt32) { entries[Int(i)].lastSeen = generation }
+    func lastSeen(_ i: Int32) -> UInt32 { lastSeen[Int(i)] }
+    func isDropped(_ i: Int32) -> Bool { keys[Int(i)].isEmpty }
+    func hasExplicitTimestamp(_ i: Int32) -> Bool { explicit[Int(i)] }
+    mutating func markSeen(_ i: Int32, _ generation: UInt32) { lastSeen[Int(i)] = generation }
+    mutating func setExplicitTimestamp(_ i: Int32, _ on: Bool) { if explicit[Int(i)] != on { explicit[Int(i)] = on } }
+    mutating func setHandle(_ i: Int32, _ h: SeriesHandle?) { handles[Int(i)] = h }
+
+    /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle.
+    func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch) {
+        batch.add(key: keys[Int(i)], t: t, v: v, handle: handles[Int(i)])
+    }
+
+    /// Entries the scrape of `generation` stored a sample for without an explicit timestamp.
+    func seenWithoutTimestamp(_ generation: UInt32) -> [Int32] {
+        lastSeen.indices.compactMap { i in
+            lastSeen[i] == generation && !keys[i].isEmpty && !explicit[i] ? Int32(i) : nil
+        }
+    }
 
     /// Drops entries not seen since `generation` (series a target stopped exposing), keeping the rest.
     mutating func evict(unseenSince generation: UInt32) {
-        let keep = entries.indices.filter { entries[$0].lastSeen >= generation }
-        guard keep.count < entries.count else { return }
-        let oldEntries = entries, oldHashes = hashes
-        entries = []; hashes = []; next = []; heads = [:]
-        entries.reserveCapacity(keep.count)
-        for i in keep { _ = insert(oldEntries[i], hash: oldHashes[i]) }
+        let keep = lastSeen.indices.filter { lastSeen[$0] >= generation }
+        guard keep.count < raws.count else { return }
+        let old = self
+        self = SeriesCache()
+        for i in keep { _ = insert(old[Int32(i)], hash: old.hashes[i]) }
     }
 
     /// A fast 64-bit hash of the series text (8 bytes at a time, multiply-xorshift mixing).
