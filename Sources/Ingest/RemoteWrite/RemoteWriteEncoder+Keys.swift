@@ -23,27 +23,8 @@ extension RemoteWriteEncoder {
             for (i, s) in series.enumerated() {
                 w.byte(0x0A)  // WriteRequest.timeseries = 1
                 w.varint(UInt64(seriesBodyBytes[i]))
-                forEachLabel(s.key) { n, v in
-                    w.byte(0x0A)  // TimeSeries.labels = 1
-                    w.varint(UInt64(labelBodySize(n.count, v.count)))
-                    w.byte(0x0A)  // Label.name = 1
-                    w.varint(UInt64(n.count))
-                    w.bytes(n)
-                    w.byte(0x12)  // Label.value = 2
-                    w.varint(UInt64(v.count))
-                    w.bytes(v)
-                }
-                s.samples.withUnsafeBufferPointer { samples in
-                    for sample in samples {
-                        let t = UInt64(bitPattern: sample.t)
-                        w.byte(0x12)  // TimeSeries.samples = 2
-                        w.byte(UInt8(sampleBodySize(t)))
-                        w.byte(0x09)  // Sample.value = 1, fixed64
-                        w.fixed64(sample.v.bitPattern)
-                        w.byte(0x10)  // Sample.timestamp = 2, varint
-                        w.varint(t)
-                    }
-                }
+                forEachLabel(s.key) { n, v in w.label(n, v) }
+                s.samples.withUnsafeBufferPointer { w.samples($0) }
             }
             written = w.position
             precondition(written == total, "BUG: RemoteWriteEncoder wrote \(written) bytes, computed \(total)")

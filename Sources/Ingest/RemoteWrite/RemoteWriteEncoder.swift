@@ -28,30 +28,9 @@ public enum RemoteWriteEncoder {
                 for label in s.labels {
                     var name = label.name
                     var value = label.value
-                    name.withUTF8 { n in
-                        value.withUTF8 { v in
-                            w.byte(0x0A)  // TimeSeries.labels = 1
-                            w.varint(UInt64(labelBodySize(n.count, v.count)))
-                            w.byte(0x0A)  // Label.name = 1
-                            w.varint(UInt64(n.count))
-                            w.bytes(n)
-                            w.byte(0x12)  // Label.value = 2
-                            w.varint(UInt64(v.count))
-                            w.bytes(v)
-                        }
-                    }
+                    name.withUTF8 { n in value.withUTF8 { v in w.label(n, v) } }
                 }
-                s.samples.withUnsafeBufferPointer { samples in
-                    for sample in samples {
-                        let t = UInt64(bitPattern: sample.t)
-                        w.byte(0x12)  // TimeSeries.samples = 2
-                        w.byte(UInt8(sampleBodySize(t)))
-                        w.byte(0x09)  // Sample.value = 1, fixed64
-                        w.fixed64(sample.v.bitPattern)
-                        w.byte(0x10)  // Sample.timestamp = 2, varint
-                        w.varint(t)
-                    }
-                }
+                s.samples.withUnsafeBufferPointer { w.samples($0) }
             }
             written = w.position
             precondition(written == total, "BUG: RemoteWriteEncoder wrote \(written) bytes, computed \(total)")
@@ -136,5 +115,30 @@ struct ProtobufWriter {
         guard let src = b.baseAddress else { return }
         (base + position).update(from: src, count: b.count)
         position += b.count
+    }
+
+    /// One `TimeSeries.labels` entry (field 1): a Label message with name (1) and value (2).
+    mutating func label(_ n: UnsafeBufferPointer<UInt8>, _ v: UnsafeBufferPointer<UInt8>) {
+        byte(0x0A)  // TimeSeries.labels = 1
+        varint(UInt64(RemoteWriteEncoder.labelBodySize(n.count, v.count)))
+        byte(0x0A)  // Label.name = 1
+        varint(UInt64(n.count))
+        bytes(n)
+        byte(0x12)  // Label.value = 2
+        varint(UInt64(v.count))
+        bytes(v)
+    }
+
+    /// `TimeSeries.samples` entries (field 2): value (1, fixed64) and timestamp (2, varint) each.
+    mutating func samples(_ list: UnsafeBufferPointer<Sample>) {
+        for sample in list {
+            let t = UInt64(bitPattern: sample.t)
+            byte(0x12)  // TimeSeries.samples = 2
+            byte(UInt8(RemoteWriteEncoder.sampleBodySize(t)))
+            byte(0x09)  // Sample.value = 1, fixed64
+            fixed64(sample.v.bitPattern)
+            byte(0x10)  // Sample.timestamp = 2, varint
+            varint(t)
+        }
     }
 }
