@@ -61,7 +61,6 @@ public final class PushRegistry: @unchecked Sendable {
     public func push(_ body: [UInt8], groupingKey key: [String: String], method: PushMethod) throws {
         var parser = ExpositionParser(body, format: .prometheusText)
         var families: [String: Family] = [:]
-        var familyOf: [String: String] = [:]   // sample name -> family name, from TYPE lines
         do {
             while try parser.next() {
                 if parser.timestamp != nil {
@@ -77,12 +76,9 @@ public final class PushRegistry: @unchecked Sendable {
                     }
                     dict[k] = v
                 }
-                if familyOf.isEmpty || familyOf[name] == nil {
-                    for (n, meta) in parser.metadata { PushRegistry.register(n, meta, &familyOf) }
-                }
-                let family = familyOf[name] ?? name
+                let family = parser.family
                 var f = families[family] ?? Family(type: "untyped", help: "", samples: [])
-                if let meta = parser.metadata.first(where: { $0.name == family })?.1 {
+                if let meta = parser.metadata(forFamily: family) {
                     f.type = meta.type == .unknown ? "untyped" : meta.type.rawValue
                     f.help = meta.help
                 }
@@ -116,15 +112,6 @@ public final class PushRegistry: @unchecked Sendable {
             group.pushTimeSeconds = Double(clock.nowMs()) / 1000
             groups[id] = group
             try persist()
-        }
-    }
-
-    private static func register(_ family: String, _ meta: MetricMetadata, _ map: inout [String: String]) {
-        map[family] = family
-        switch meta.type {
-        case .histogram: for s in ["_bucket", "_sum", "_count"] { map[family + s] = family }
-        case .summary: for s in ["_sum", "_count"] { map[family + s] = family }
-        default: break
         }
     }
 
