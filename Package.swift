@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .target(name: "PromQL", dependencies: ["OspreyCore", "MetricStore"]),
         .target(
             name: "Ingest",
             dependencies: [
@@ -99,6 +100,7 @@ let package = Package(
         ),
         .testTarget(name: "MetricStoreTests", dependencies: ["MetricStore", "OspreyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "OspreyCore"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "MetricStore", "OspreyCore"]),
         .testTarget(name: "IngestTests", dependencies: [
             "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
         ]),
