@@ -22,9 +22,9 @@ struct QueryAPITests {
         for (instance, rate) in [("a", 1.0), ("b", 2.0), ("c", 4.0)] {
             let job = instance == "c" ? "db" : "api"
             let counter = Labels(["__name__": "e2e_requests_total", "job": job, "instance": instance])
-            out.append((counter, (0..<pointCount).map { Sample(t: startMs + Int64($0) * stepMs, v: Double($0) * rate * 15) }))
+            out.append((counter, (0..<pointCount).map { Sample(startMs + Int64($0) * stepMs, Double($0) * rate * 15) }))
             let gauge = Labels(["__name__": "e2e_temperature", "job": job, "instance": instance])
-            out.append((gauge, (0..<pointCount).map { Sample(t: startMs + Int64($0) * stepMs, v: rate * 10 + Double($0 % 4)) }))
+            out.append((gauge, (0..<pointCount).map { Sample(startMs + Int64($0) * stepMs, rate * 10 + Double($0 % 4)) }))
         }
         return out
     }

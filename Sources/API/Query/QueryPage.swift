@@ -10,8 +10,8 @@ enum QueryPage {
         router.get("/") { _, _ in page() }
         router.get("/graph") { _, _ in page() }
         router.get("/query") { _, _ in page() }
-        router.get(scriptPath) { _, _ in asset(QueryPageScript.text, "text/javascript; charset=utf-8") }
-        router.get(stylePath) { _, _ in asset(QueryPageStyle.text, "text/css; charset=utf-8") }
+        router.get(RouterPath(scriptPath)) { _, _ in asset(QueryPageScript.text, "text/javascript; charset=utf-8") }
+        router.get(RouterPath(stylePath)) { _, _ in asset(QueryPageStyle.text, "text/css; charset=utf-8") }
     }
 
     private static func page() -> Response { asset(html, "text/html; charset=utf-8") }

@@ -11,13 +11,11 @@ enum QuerySyntax {
     }
 
     /// The expression pretty-printed as `/api/v1/format_query` answers it.
-    static func pretty(_ expr: Expr) throws -> String {
-        throw APIError(type: .internalError, message: "PromQL formatting is not available in this build")
-    }
+    static func pretty(_ expr: Expr) throws -> String { expr.prettified() }
 
     /// A `match[]` series selector (`up`, `{job="a"}`, `{"utf8.name"}`) into matchers.
     static func parseSelector(_ s: String) throws -> [LabelMatcher] {
-        try SeriesSelector.parse(s)
+        try PromQLParser.parseMetricSelector(s)
     }
 
     /// Every selector's matchers in the expression, in order (what `/api/v1/query_exemplars` looks up).
