@@ -1,9 +1,6 @@
 import Foundation
 import OspreyCore
 
-/// Functions that accept the `anchored` / `smoothed` range modifiers.
-let anchoredSafeFunctions = ["changes", "delta", "increase", "rate", "resets"]
-let smoothedSafeFunctions = ["delta", "increase", "rate"]
 
 /// Functions whose result keeps the input's metric name.
 private let nameKeepingFunctions: Set<String> = [
@@ -99,10 +96,10 @@ extension Evaluator {
         let scalars = try c.args.enumerated().filter { $0.offset != rangeArg }.map { scalarSteps(try evalSeries($0.element)) }
         guard let src = try rangeSource(c.args[rangeArg]) else { throw fail("expected a range vector in \(c.name)") }
         if src.anchored && !anchoredSafeFunctions.contains(c.name) {
-            throw fail("anchored modifier can only be used with: \(anchoredSafeFunctions.joined(separator: ", ")) - not with \(c.name)")
+            throw fail("anchored modifier can only be used with: \(anchoredSafeFunctions.sorted().joined(separator: ", ")) - not with \(c.name)")
         }
         if src.smoothed && !smoothedSafeFunctions.contains(c.name) {
-            throw fail("smoothed modifier can only be used with: \(smoothedSafeFunctions.joined(separator: ", ")) - not with \(c.name)")
+            throw fail("smoothed modifier can only be used with: \(smoothedSafeFunctions.sorted().joined(separator: ", ")) - not with \(c.name)")
         }
         let keepName = nameKeepingFunctions.contains(c.name)
         let argPos = c.args[rangeArg].position

@@ -72,7 +72,7 @@ final class Evaluator {
 
     var isInstant: Bool { start == end }
     var numSteps: Int { Int((end - start) / interval) + 1 }
-    var stepTimes: StrideThrough<Int64> { stride(from: start, through: end, by: interval) }
+    var stepTimes: StrideThrough<Int64> { stride(from: start, through: end, by: Int64.Stride(interval)) }
 
     func stepIndex(_ t: Int64) -> Int { Int((t - start) / interval) }
 

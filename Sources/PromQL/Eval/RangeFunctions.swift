@@ -19,7 +19,7 @@ struct RangeCall {
 
 /// Range-vector functions implemented by the evaluator itself, by name.
 enum RangeFunctions {
-    typealias Fn = (RangeCall, inout [FunctionAnnotation]) throws -> Double?
+    typealias Fn = @Sendable (RangeCall, inout [FunctionAnnotation]) throws -> Double?
 
     static let table: [String: Fn] = [
         "rate": { c, _ in extrapolated(c, counter: true, rate: true) },
