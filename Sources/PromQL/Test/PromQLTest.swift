@@ -31,6 +31,7 @@ public struct PromQLTestRunner {
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("#") ? "" : t
         }
+        var nativeNames = Set<String>()
         var i = 0
         while i < lines.count {
             let line = lines[i]
@@ -45,8 +46,7 @@ public struct PromQLTestRunner {
                 i += 1
                 while i < lines.count && !lines[i].isEmpty { block.append((i + 1, lines[i])); i += 1 }
                 do {
-                    let skippedHistograms = try load(header: line, block, into: querier)
-                    _ = skippedHistograms
+                    nativeNames.formUnion(try load(header: line, block, into: querier))
                 } catch {
                     report.failed.append(Failure(file: name, line: lineNo, query: line, message: "load failed: \(error)"))
                 }
@@ -56,7 +56,7 @@ public struct PromQLTestRunner {
                 while i < lines.count && !lines[i].isEmpty { block.append((i + 1, lines[i])); i += 1 }
                 do {
                     let c = try EvalCase.parse(header: line, line: lineNo, block)
-                    if c.usesNativeHistograms {
+                    if c.usesNativeHistograms || mentions(c.query, nativeNames) {
                         report.skipped += 1
                         continue
                     }
@@ -78,17 +78,29 @@ public struct PromQLTestRunner {
         return report
     }
 
-    /// Loads a `load <step>` block; native-histogram series are left out. Returns how many were left out.
-    private func load(header: String, _ block: [(Int, String)], into querier: MemoryQuerier) throws -> Int {
+    /// True when `query` names one of `names` as a whole word.
+    private func mentions(_ query: String, _ names: Set<String>) -> Bool {
+        let words = query.split { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") }.map(String.init)
+        return words.contains { names.contains($0) }
+    }
+
+    /// Loads a `load <step>` block; native-histogram series are left out. Returns the metric names left out.
+    private func load(header: String, _ block: [(Int, String)], into querier: MemoryQuerier) throws -> Set<String> {
         let parts = header.split(separator: " ")
         guard parts.count == 2 else { throw SeriesDescription.ParseError(description: "expected load <step>") }
         let step = try OspreyCore.Duration.parseMs(String(parts[1]))
-        var skipped = 0
+        var skipped = Set<String>()
         for (lineNo, text) in block {
             if let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }), text[..<space].hasSuffix("@st") {
                 continue
             }
-            if text.contains("{{") { skipped += 1; continue }
+            if text.contains("{{") {
+                var i = 0
+                if let labels = try? SeriesDescription.parseLabels(Array(text), &i), let name = labels.metricName {
+                    skipped.insert(name)
+                }
+                continue
+            }
             do {
                 let (labels, values) = try SeriesDescription.parse(text)
                 var samples: [Sample] = []

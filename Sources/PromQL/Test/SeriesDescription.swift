@@ -29,7 +29,9 @@ enum SeriesDescription {
         var name = ""
         while i < c.count && (c[i].isLetter || c[i].isNumber || c[i] == "_" || c[i] == ":") { name.append(c[i]); i += 1 }
         if !name.isEmpty { pairs.append(Label(Labels.metricNameLabel, name)) }
+        var braces = false
         if i < c.count && c[i] == "{" {
+            braces = true
             i += 1
             while true {
                 while i < c.count && (c[i].isWhitespace || c[i] == ",") { i += 1 }
@@ -54,7 +56,7 @@ enum SeriesDescription {
                 pairs.append(Label(lname, value))
             }
         }
-        guard !pairs.isEmpty else { throw ParseError(description: "missing series name or labels") }
+        guard !pairs.isEmpty || braces else { throw ParseError(description: "missing series name or labels") }
         return Labels(pairs)
     }
 
