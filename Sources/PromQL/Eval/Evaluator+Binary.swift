@@ -13,7 +13,7 @@ extension Evaluator {
         case .matrixSelector, .subquery: return .matrix
         case .call(let c):
             if let sig = FunctionSignatures.table[c.name] { return sig.returnType }
-            return ["time", "scalar", "pi"].contains(c.name) ? .scalar : .vector
+            return ["time", "scalar", "pi", "step", "range", "start", "end"].contains(c.name) ? .scalar : .vector
         case .binary(let b):
             return valueType(b.lhs) == .scalar && valueType(b.rhs) == .scalar ? .scalar : .vector
         }

@@ -19,6 +19,10 @@ extension Evaluator {
             return try mapValues(try evalSeries(args[0])) { ts, _ in Double(ts) / 1000 }
         case "time": return scalarSeries { Double($0) / 1000 }
         case "pi": return scalarSeries { _ in Double.pi }
+        case "step": return scalarSeries { _ in Double(queryStep) / 1000 }
+        case "range": return scalarSeries { _ in Double(queryEnd - queryStart) / 1000 }
+        case "start": return scalarSeries { _ in Double(queryStart) / 1000 }
+        case "end": return scalarSeries { _ in Double(queryEnd) / 1000 }
         case "vector":
             let s = scalarSteps(try evalSeries(args[0]))
             return [StepSeries(labels: Labels(sorted: []), points: stepTimes.map { Sample($0, s[stepIndex($0)]) })]
