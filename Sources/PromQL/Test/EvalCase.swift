@@ -112,13 +112,13 @@ struct EvalCase {
     var expectsFailure: Bool { expects.contains { $0.kind == .fail } }
 
     /// Runs the case; nil when it passed, else what went wrong.
-    func run(_ engine: Engine) async -> String? {
+    func run(_ backend: any PromQLTestBackend) async -> String? {
         let result: QueryResult
         do {
             if let at = instantAt {
-                result = try await engine.instantQuery(query, at: at)
+                result = try await backend.instantQuery(query, at: at)
             } else {
-                result = try await engine.rangeQuery(query, start: rangeStart, end: rangeEnd, step: rangeStep)
+                result = try await backend.rangeQuery(query, start: rangeStart, end: rangeEnd, step: rangeStep)
             }
         } catch {
             let message = (error as? PromQLError)?.message ?? "\(error)"

@@ -24,9 +24,12 @@ public struct PromQLTestRunner {
 
     /// Runs every command of one script; `name` is used in failure locations.
     public func run(script: String, name: String) async -> Report {
+        await run(script: script, name: name, backend: EngineTestBackend())
+    }
+
+    /// Runs a script against `backend`: the engine in process, or a server over its HTTP API.
+    public func run(script: String, name: String, backend: any PromQLTestBackend) async -> Report {
         var report = Report()
-        let querier = MemoryQuerier()
-        let engine = Engine(querier: querier, options: { var o = EngineOptions(); o.maxSamples = 50_000_000; return o }())
         let lines = script.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let t = line.trimmingCharacters(in: .whitespaces)
             return t.hasPrefix("#") ? "" : t
@@ -39,14 +42,18 @@ public struct PromQLTestRunner {
             if line.isEmpty { i += 1; continue }
             let word = line.split(separator: " ").first.map(String.init)?.lowercased() ?? ""
             if word == "clear" {
-                querier.clear()
+                do { try await backend.clear() } catch {
+                    report.failed.append(Failure(file: name, line: lineNo, query: line, message: "clear failed: \(error)"))
+                }
                 i += 1
             } else if word == "load" || word == "load_with_nhcb" {
                 var block: [(Int, String)] = []
                 i += 1
                 while i < lines.count && !lines[i].isEmpty { block.append((i + 1, lines[i])); i += 1 }
                 do {
-                    nativeNames.formUnion(try load(header: line, block, into: querier))
+                    let (series, skipped) = try load(header: line, block)
+                    nativeNames.formUnion(skipped)
+                    try await backend.load(series)
                 } catch {
                     report.failed.append(Failure(file: name, line: lineNo, query: line, message: "load failed: \(error)"))
                 }
@@ -60,7 +67,7 @@ public struct PromQLTestRunner {
                         report.skipped += 1
                         continue
                     }
-                    if let problem = await c.run(engine) {
+                    if let problem = await c.run(backend) {
                         report.failed.append(Failure(file: name, line: lineNo, query: c.query, message: problem))
                     } else {
                         report.passed += 1
@@ -84,12 +91,13 @@ public struct PromQLTestRunner {
         return words.contains { names.contains($0) }
     }
 
-    /// Loads a `load <step>` block; native-histogram series are left out. Returns the metric names left out.
-    private func load(header: String, _ block: [(Int, String)], into querier: MemoryQuerier) throws -> Set<String> {
+    /// The series of a `load <step>` block; native-histogram series are left out, and their metric names returned.
+    private func load(header: String, _ block: [(Int, String)]) throws -> ([SeriesSamples], Set<String>) {
         let parts = header.split(separator: " ")
         guard parts.count == 2 else { throw SeriesDescription.ParseError(description: "expected load <step>") }
         let step = try OspreyCore.Duration.parseMs(String(parts[1]))
         var skipped = Set<String>()
+        var loaded: [SeriesSamples] = []
         for (lineNo, text) in block {
             if let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }), text[..<space].hasSuffix("@st") {
                 continue
@@ -107,11 +115,11 @@ public struct PromQLTestRunner {
                 for (k, v) in values.enumerated() {
                     if case .value(let f) = v { samples.append(Sample(Int64(k) * step, f)) }
                 }
-                querier.add(labels, samples)
+                loaded.append(SeriesSamples(labels: labels, samples: samples))
             } catch {
                 throw SeriesDescription.ParseError(description: "line \(lineNo): \(error)")
             }
         }
-        return skipped
+        return (loaded, skipped)
     }
 }
