@@ -37,10 +37,15 @@ struct PromQLConformanceHTTPTests {
         let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: configPath)
         defer { server.stop() }
         let report = await PromQLTestRunner().run(script: script, name: file, backend: HTTPTestBackend(client: server.client))
-        let failures = report.failed.prefix(20).map(\.description).joined(separator: "\n")
+        let failures = report.failed.map(\.description).joined(separator: "\n")
         #expect(report.failed.isEmpty,
                 "\(file): \(report.failed.count) failed, \(report.passed) passed, \(report.skipped) skipped (native histograms)\n\(failures)")
-        #expect(report.passed > 0, "\(file) ran no case")
+        #expect(report.passed + report.skipped > 0, "\(file) ran no case")
+        // Whatever the engine does in process, the API gives the same answers: no case fails only over HTTP.
+        let inProcess = await PromQLTestRunner().run(script: script, name: file)
+        let onlyOverHTTP = Set(report.failed.map(\.line)).subtracting(inProcess.failed.map(\.line)).sorted()
+        #expect(onlyOverHTTP.isEmpty, "\(file): lines failing only over HTTP: \(onlyOverHTTP)")
+        #expect(report.passed == inProcess.passed && report.skipped == inProcess.skipped)
     }
 }
 
