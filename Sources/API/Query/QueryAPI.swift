@@ -98,21 +98,9 @@ struct QueryAPI: Sendable {
         return (o, warnings)
     }
 
-    /// Runs `body` under the request's `timeout` (the engine's own limit applies too).
+    /// Runs `body` under the request's `timeout` (the engine's own limit applies too), off the cooperative pool.
     private func withTimeout(_ p: Params, _ body: @escaping @Sendable () async throws -> QueryResult) async throws -> QueryResult {
-        guard let ms = try p.duration("timeout") else { return try await body() }
-        return try await withThrowingTaskGroup(of: QueryResult?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(max(0, ms)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw PromQLError(.timeout, "query timed out in expression evaluation")
-            }
-            return result
-        }
+        try await QueryRunner.run(timeoutMs: try p.duration("timeout"), body)
     }
 
     private func instant(_ p: Params) async throws -> String {
