@@ -44,13 +44,13 @@ public func makeRouter(_ deps: APIDependencies) -> Router<BasicRequestContext> {
 
     let prom = PrometheusReadAPI(store: deps.store, formBodyBytesMax: deps.formBodyBytesMax)
     for method in [HTTPRequest.Method.get, .post] {
-        router.on("/api/v1/series", method: method) { r, _ in await prom.answer(r, prom.series) }
-        router.on("/api/v1/labels", method: method) { r, _ in await prom.answer(r, prom.labels) }
+        router.on("/api/v1/series", method: method) { r, _ in await prom.answerWarned(r, prom.series) }
+        router.on("/api/v1/labels", method: method) { r, _ in await prom.answerWarned(r, prom.labels) }
         router.on("/api/osprey/v1/samples", method: method) { r, _ in await prom.answer(r, prom.samples) }
     }
     router.get("/api/v1/label/{name}/values") { r, context in
         let name = context.parameters.get("name") ?? ""
-        return await prom.answer(r) { try prom.labelValues(name, $0) }
+        return await prom.answerWarned(r) { try prom.labelValues(name, $0) }
     }
     router.post("/api/v1/admin/tsdb/delete_series") { r, _ in await prom.answer(r, prom.deleteSeries) }
     router.put("/api/v1/admin/tsdb/delete_series") { r, _ in await prom.answer(r, prom.deleteSeries) }

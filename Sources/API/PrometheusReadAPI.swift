@@ -32,6 +32,23 @@ struct PrometheusReadAPI: Sendable {
         }
     }
 
+    /// Like `answer`, for handlers that also return warnings (`results truncated due to limit`).
+    func answerWarned(_ request: Request, _ body: @escaping @Sendable (Params) throws -> (String, [String])) async -> Response {
+        do {
+            let params = try await Params.read(request, bodyBytesMax: formBodyBytesMax)
+            let (data, warnings) = try await withCheckedThrowingContinuation { c in
+                PrometheusReadAPI.storeQueue.async { c.resume(with: Result { try body(params) }) }
+            }
+            return json(JSONWriter.success(data: data, warnings: warnings))
+        } catch let e as APIError {
+            return errorResponse(e)
+        } catch let e as StoreError {
+            return errorResponse(APIError(type: .internalError, message: "\(e)"))
+        } catch {
+            return errorResponse(APIError(type: .badData, message: "\(error)"))
+        }
+    }
+
     func range(_ p: Params) throws -> (Int64, Int64) {
         let start = try p.time("start", default: Int64.min / 2)
         let end = try p.time("end", default: Int64.max / 2)
@@ -39,14 +56,18 @@ struct PrometheusReadAPI: Sendable {
         return (start, end)
     }
 
-    func series(_ p: Params) throws -> String? {
+    func series(_ p: Params) throws -> (String, [String]) {
         let db = try store.require()
         let sets = try p.matcherSets(required: true)
         let (mint, maxt) = try range(p)
         var all = Set<Labels>()
         for m in sets { all.formUnion(try db.series(m, mint: mint, maxt: maxt)) }
         var result = all.sorted()
-        if let limit = try p.limit(), result.count > limit { result = Array(result.prefix(limit)) }
+        var warnings: [String] = []
+        if let limit = try p.limit(), result.count > limit {
+            result = Array(result.prefix(limit))
+            warnings.append("results truncated due to limit")
+        }
         var w = JSONWriter(capacity: result.count * 64)
         w.raw("[")
         for (i, l) in result.enumerated() {
@@ -54,10 +75,10 @@ struct PrometheusReadAPI: Sendable {
             w.labels(l)
         }
         w.raw("]")
-        return w.out
+        return (w.out, warnings)
     }
 
-    func labels(_ p: Params) throws -> String? {
+    func labels(_ p: Params) throws -> (String, [String]) {
         let db = try store.require()
         let (mint, maxt) = try range(p)
         let sets = try p.matcherSets(required: false)
@@ -65,13 +86,17 @@ struct PrometheusReadAPI: Sendable {
         if sets.isEmpty { names.formUnion(try db.labelNames([], mint: mint, maxt: maxt)) }
         for m in sets { names.formUnion(try db.labelNames(m, mint: mint, maxt: maxt)) }
         var sorted = names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        if let limit = try p.limit(), sorted.count > limit { sorted = Array(sorted.prefix(limit)) }
+        var warnings: [String] = []
+        if let limit = try p.limit(), sorted.count > limit {
+            sorted = Array(sorted.prefix(limit))
+            warnings.append("results truncated due to limit")
+        }
         var w = JSONWriter()
         w.stringArray(sorted)
-        return w.out
+        return (w.out, warnings)
     }
 
-    func labelValues(_ name: String, _ p: Params) throws -> String? {
+    func labelValues(_ name: String, _ p: Params) throws -> (String, [String]) {
         let db = try store.require()
         let label = name.hasPrefix("U__") ? decodeUTF8LabelName(name) : name
         guard !label.isEmpty else { throw APIError.badData("invalid label name: \"\(name)\"") }
@@ -81,10 +106,14 @@ struct PrometheusReadAPI: Sendable {
         if sets.isEmpty { values.formUnion(try db.labelValues(label, [], mint: mint, maxt: maxt)) }
         for m in sets { values.formUnion(try db.labelValues(label, m, mint: mint, maxt: maxt)) }
         var sorted = values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        if let limit = try p.limit(), sorted.count > limit { sorted = Array(sorted.prefix(limit)) }
+        var warnings: [String] = []
+        if let limit = try p.limit(), sorted.count > limit {
+            sorted = Array(sorted.prefix(limit))
+            warnings.append("results truncated due to limit")
+        }
         var w = JSONWriter()
         w.stringArray(sorted)
-        return w.out
+        return (w.out, warnings)
     }
 
     func samples(_ p: Params) throws -> String? {

@@ -190,6 +190,12 @@ struct QueryAPITests {
             #expect(try limited.vector().count == 2)
             #expect(limited.warnings == ["results truncated due to limit"])
 
+            let values = try APIAnswer(c.get("/api/v1/label/instance/values?limit=2"))
+            #expect(values.data as? [String] == ["a", "b"])
+            #expect(values.warnings == ["results truncated due to limit"])
+            let all = try APIAnswer(c.get("/api/v1/label/instance/values?limit=3"))
+            #expect(all.data as? [String] == ["a", "b", "c"] && all.warnings.isEmpty, "\(all.text)")
+
             let tsdb = try APIAnswer(c.get("/api/v1/status/tsdb?limit=1"))
             let d = tsdb.data as? [String: Any]
             #expect((d?["headStats"] as? [String: Any])?["numSeries"] as? Int == 6, "\(tsdb.text)")
