@@ -173,7 +173,7 @@ import Testing
             #expect(e.message == "1:3: parse error: unexpected end of input")
         }
         do { _ = try PromQLParser.parse("sum(\n  rate(foo[5m])\n) by (job) + on(a) group_left(a) bar") } catch let e as PromQLError {
-            #expect(e.message == "3:17: parse error: label \"a\" must not occur in ON and GROUP clause at once")
+            #expect(e.message == "3:12: parse error: label \"a\" must not occur in ON and GROUP clause at once")
         }
         do { _ = try PromQLParser.parse("rate(some_metric)") } catch let e as PromQLError {
             #expect(e.message == "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector")
