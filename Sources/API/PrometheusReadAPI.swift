@@ -50,8 +50,8 @@ struct PrometheusReadAPI: Sendable {
     }
 
     func range(_ p: Params) throws -> (Int64, Int64) {
-        let start = try p.time("start", default: Int64.min / 2)
-        let end = try p.time("end", default: Int64.max / 2)
+        let start = try p.optionalTime("start", default: Int64.min / 2)
+        let end = try p.optionalTime("end", default: Int64.max / 2)
         guard end >= start else { throw APIError.badData("invalid parameter \"end\": end timestamp must not be before start time") }
         return (start, end)
     }

@@ -97,6 +97,13 @@ struct QueryAPITests {
                 ("start", "\(start / 1000 - 7200)"), ("end", "\(start / 1000 - 3600)")])))
             #expect(before.data as? [String] == [])
 
+            // Prometheus's own "no bound" times, as its Go client sends them.
+            let unbounded = try APIAnswer(c.get(target("/api/v1/label/job/values", [("start", "-292273086-05-16T16:47:06Z"),
+                                                                                   ("end", "292277025-08-18T07:12:54.999999999Z")])))
+            #expect(unbounded.data as? [String] == ["api", "db"], "\(unbounded.text)")
+            let badStart = try APIAnswer(c.get(target("/api/v1/labels", [("start", "noon")])))
+            #expect(badStart.status == 400 && badStart.error == "invalid parameter \"start\": invalid time value for 'start': cannot parse \"noon\" to a valid timestamp")
+
             // Series lookup with a PromQL selector.
             let series = try APIAnswer(c.get(target("/api/v1/series", [("match[]", "{__name__=~\"e2e_.*\", instance=\"c\"}")] + window)))
             let found = (series.data as? [[String: String]])?.map { Labels($0) }.sorted()
