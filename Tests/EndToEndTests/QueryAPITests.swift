@@ -161,6 +161,11 @@ struct QueryAPITests {
             #expect(badStep.status == 400 && badStep.error == "invalid parameter \"step\": cannot parse \"fast\" to a valid duration")
             let rfc = try rangeError([("start", "2015-07-01T20:10:30.781Z"), ("end", "2015-07-01T20:11:30Z"), ("step", "30s")])
             #expect(rfc.status == 200, "RFC 3339 times: \(rfc.text)")
+            // Times far outside any data are refused instead of overflowing the evaluation.
+            let farOut = try APIAnswer(c.get(target("/api/v1/query", [("query", "e2e_temperature offset -5m"), ("time", "1e20")])))
+            #expect(farOut.status == 400 && farOut.errorType == "bad_data" && farOut.error.hasPrefix("invalid parameter \"time\": time "), "\(farOut.text)")
+            let farRange = try rangeError([("start", "-1e20"), ("end", "1e20"), ("step", "1e18")])
+            #expect(farRange.status == 400 && farRange.error.hasPrefix("invalid parameter \"start\""), "\(farRange.text)")
             let badLookback = try APIAnswer(c.get(target("/api/v1/query", [("query", "1"), ("lookback_delta", "soon")])))
             #expect(badLookback.status == 400 && badLookback.error == "error parsing lookback delta duration: cannot parse \"soon\" to a valid duration")
         }

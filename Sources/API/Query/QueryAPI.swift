@@ -12,6 +12,17 @@ struct QueryAPI: Sendable {
 
     var engine: Engine { deps.engine }
 
+    /// Query times beyond ±2^60 ms (about 36 million years) are refused: the engine adds offsets, ranges and
+    /// lookback to them in 64-bit milliseconds, and this leaves room for every duration PromQL can write.
+    static let queryTimeMsMax: Int64 = 1 << 60
+
+    private func checkRange(_ t: Int64, _ key: String) throws {
+        guard abs(t) <= QueryAPI.queryTimeMsMax else {
+            throw APIError.badData("invalid parameter \"\(key)\": time \(Double(t) / 1000) is out of range; "
+                + "query times must be within ±\(QueryAPI.queryTimeMsMax / 1000) seconds of 1970-01-01")
+        }
+    }
+
     func register(_ router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/api/v1/query", method: method) { r, _ in await evaluating(r) { try await instant($0) } }
@@ -107,6 +118,7 @@ struct QueryAPI: Sendable {
         let limit = try p.resultLimit()
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         let t = try p.optionalTime("time", default: now)
+        try checkRange(t, "time")
         _ = try p.duration("timeout")
         let (opts, warnings) = try options(p)
         let query = p["query"] ?? ""
@@ -118,6 +130,8 @@ struct QueryAPI: Sendable {
         let limit = try p.resultLimit()
         let start = try p.requiredTime("start")
         let end = try p.requiredTime("end")
+        try checkRange(start, "start")
+        try checkRange(end, "end")
         guard end >= start else { throw APIError.badData("invalid parameter \"end\": end timestamp must not be before start time") }
         let stepText = p["step"] ?? ""
         let step: Int64

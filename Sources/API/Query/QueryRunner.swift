@@ -8,7 +8,6 @@ import PromQL
 /// (`QueryExecutor`). A query whose client disconnects or whose `timeout` passes is
 /// cancelled and answered at once; the engine stops at its next cancellation check.
 enum QueryRunner {
-    static let executor = QueryExecutor()
 
     /// `body`'s result; `PromQLError(.timeout)` once `timeoutMs` passes; `CancellationError` when the calling task
     /// is cancelled. Neither of the last two waits for `body` to finish.
@@ -16,8 +15,14 @@ enum QueryRunner {
         let race = Race<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-                let work = Task(executorPreference: executor) {
+                let evaluate: @Sendable () async -> Void = {
                     do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+                }
+                let work: Task<Void, Never>
+                if #available(macOS 15, *) {
+                    work = Task(executorPreference: QueryExecutor.shared, operation: evaluate)
+                } else {
+                    work = Task(operation: evaluate)
                 }
                 var timer: Task<Void, Never>?
                 if let timeoutMs {
@@ -76,7 +81,10 @@ enum QueryRunner {
 /// Runs each job on a serial dispatch queue of its own. Such queues draw on libdispatch's overcommitting thread
 /// pool, so a query that computes for minutes never holds back another one (a concurrent queue would be capped
 /// at one thread per core). A task has one job at a time, so its jobs still run one after another.
+@available(macOS 15, *)
 final class QueryExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = QueryExecutor()
+
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
