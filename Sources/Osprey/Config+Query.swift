@@ -11,6 +11,26 @@ struct QuerySettings {
     var maxSamples = 50_000_000
 }
 
+extension QuerySettings {
+    /// Applies the `--query.*` flags, which override osprey.yml as Prometheus's flags would.
+    mutating func apply(lookbackDelta: String?, timeout: String?, maxSamples: Int?) throws {
+        func positive(_ text: String, _ flag: String) throws -> Int64 {
+            guard let ms = try? OspreyCore.Duration.parseMs(text), ms > 0 else {
+                throw ConfigError(file: "(flags)", line: nil, field: flag, message: "must be a positive duration such as 30s or 5m, not \"\(text)\"")
+            }
+            return ms
+        }
+        if let lookbackDelta { lookbackDeltaMs = try positive(lookbackDelta, "--query.lookback-delta") }
+        if let timeout { timeoutMs = try positive(timeout, "--query.timeout") }
+        if let maxSamples {
+            guard maxSamples > 0 else {
+                throw ConfigError(file: "(flags)", line: nil, field: "--query.max-samples", message: "must be a positive integer, not \(maxSamples)")
+            }
+            self.maxSamples = maxSamples
+        }
+    }
+}
+
 extension ConfigLoader {
     static func query(_ r: Reader, _ node: Node, _ config: inout OspreyConfig) throws {
         for (k, v) in try r.mapping(node, "query") {

@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP listen address, HOST:PORT (default 127.0.0.1:9700).") var listen: String?
     @Option(help: "Data directory (default ./data).") var data: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks (default 5m).") var queryLookbackDelta: String?
+    @Option(name: .customLong("query.timeout"), help: "Longest a query may run (default 2m).") var queryTimeout: String?
+    @Option(name: .customLong("query.max-samples"), help: "Samples one query may hold in memory (default 50000000).") var queryMaxSamples: Int?
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -73,6 +76,10 @@ struct Serve: AsyncParsableCommand {
         }
         if let listen { cfg.listenAddress = listen }
         if let data { cfg.dataDirectory = data }
+        do { try cfg.query.apply(lookbackDelta: queryLookbackDelta, timeout: queryTimeout, maxSamples: queryMaxSamples) } catch {
+            logger.critical("invalid flag", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
         guard let address = HostPort(cfg.listenAddress) else {
             logger.critical("invalid listen address", metadata: ["address": "\(cfg.listenAddress)"])
             throw ExitCode(2)
