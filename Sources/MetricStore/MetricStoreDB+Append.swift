@@ -10,6 +10,10 @@ public struct EncodedBatch: Sendable {
     public var handles: [SeriesHandle?] = []
     /// Ask `commit` to return a handle per series in `CommitResult.handles`.
     public var collectHandles = false
+    /// Samples no client waits on (scrapes): their WAL record may wait in memory briefly (at most until the
+    /// next maintenance pass) instead of costing a write per commit; a process crash can lose that moment,
+    /// as it can for a scrape that had not happened yet. Acknowledged writes (remote write, push) leave it false.
+    public var deferWALWrite = false
     public struct Series: Sendable {
         public var keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32
         public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32) {
@@ -189,7 +193,7 @@ extension MetricStoreDB {
         }
         cutRecords()
         if !records.isEmpty {
-            do { try wal.log(records) } catch {
+            do { try wal.log(records, deferred: batch.deferWALWrite) } catch {
                 // The head already holds these samples but the WAL does not: refuse further writes
                 // rather than acknowledge data a crash would lose.
                 closed = true

@@ -90,8 +90,10 @@ actor ScrapeLoop {
         }
     }
 
-    /// One scrape: fetch, parse, store. Public to the manager for push-triggered scrapes.
-    func scrapeOnce() async {
+    /// One scrape: fetch, parse, store. Public to the manager for push-triggered scrapes, which are
+    /// `acknowledged`: their samples are written to the WAL file before this returns. A periodic scrape's
+    /// WAL record may wait in memory for a moment (`EncodedBatch.deferWALWrite`).
+    func scrapeOnce(acknowledged: Bool = false) async {
         let start = clock.nowMs()
         var result = ScrapeResult()
         var failure: String?
@@ -125,6 +127,7 @@ actor ScrapeLoop {
         }
         appendStaleness(&result.batch, seenNow: failure == nil ? result.seen : [], at: ts)
         appendReport(&result.batch, up: failure == nil, durationS: durationS, result: result, at: ts)
+        result.batch.deferWALWrite = !acknowledged
         do {
             let commit = try sink.write(result.batch)
             if commit.handles.count >= result.entryOfSeries.count {
