@@ -37,6 +37,24 @@ package struct ScrapeResult {
     var seen: [Int32] = []
 
     package init() { batch.collectHandles = true }
+
+    /// An empty result that takes over `old`'s buffers, keeping their capacity.
+    init(reusing old: inout ScrapeResult) {
+        self.init()
+        // Swapped, not copied, so the buffers stay uniquely referenced and are emptied in place.
+        swap(&batch, &old.batch)
+        swap(&entryOfSeries, &old.entryOfSeries)
+        swap(&seen, &old.seen)
+        batch.keyBytes.removeAll(keepingCapacity: true)
+        batch.series.removeAll(keepingCapacity: true)
+        batch.timestamps.removeAll(keepingCapacity: true)
+        batch.values.removeAll(keepingCapacity: true)
+        batch.handles.removeAll(keepingCapacity: true)
+        batch.collectHandles = true
+        batch.deferWALWrite = false
+        entryOfSeries.removeAll(keepingCapacity: true)
+        seen.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Builds the batch one scrape stores: series from the cache (or parsed, labelled and relabeled when new),

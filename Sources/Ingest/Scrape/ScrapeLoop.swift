@@ -41,6 +41,8 @@ actor ScrapeLoop {
     private var prevSeen: [Int32] = []
     private var reportKeys: [[UInt8]] = []
     private var lastTimestamp: Int64 = 0
+    /// The last scrape's buffers, emptied and refilled by the next one (no reallocation per scrape).
+    private var spare = ScrapeResult()
 
     private nonisolated let statusBox: StatusBox
     nonisolated var status: TargetStatus { statusBox.get() }
@@ -95,7 +97,7 @@ actor ScrapeLoop {
     /// WAL record may wait in memory for a moment (`EncodedBatch.deferWALWrite`).
     func scrapeOnce(acknowledged: Bool = false) async {
         let start = clock.nowMs()
-        var result = ScrapeResult()
+        var result = ScrapeResult(reusing: &spare)
         var failure: String?
         var fetched: (body: [UInt8], contentType: String?)?
         do { fetched = try await fetcher.fetch(target, timeoutMs: target.timeoutMs) } catch is CancellationError {
@@ -122,7 +124,7 @@ actor ScrapeLoop {
         let durationS = Double(clock.nowMs() - start) / 1000
         if failure != nil {
             let scraped = result.samplesScraped
-            result = ScrapeResult()
+            result = ScrapeResult(reusing: &result)
             result.samplesScraped = scraped
         }
         appendStaleness(&result.batch, seenNow: failure == nil ? result.seen : [], at: ts)
@@ -139,13 +141,14 @@ actor ScrapeLoop {
         } catch {
             failure = "storing the scrape failed: \(error)"
         }
-        prevSeen = failure == nil ? result.seen : []
+        if failure == nil { swap(&prevSeen, &result.seen) } else { prevSeen = [] }
         if generation % ScrapeLoop.cacheGenerationsKept == 0 {
             cache.evict(unseenSince: generation &- ScrapeLoop.cacheGenerationsKept)
             prevSeen = cache.seenWithoutTimestamp(generation)
             if failure != nil { prevSeen = [] }
         }
         if let exemplars, !result.exemplars.isEmpty { exemplars.add(result.exemplars) }
+        spare = ScrapeResult(reusing: &result)
         statusBox.update { s in
             s.health = failure == nil ? .up : .down
             s.lastError = failure ?? ""
