@@ -63,11 +63,14 @@ package struct ScrapeAppender {
     let target: ScrapeTarget
     let config: ScrapeConfig
     let limits: ScrapeLimits
+    /// Leave out the key bytes of series the store gave a handle for (nobody but the store reads this batch).
+    let keyless: Bool
 
-    package init(target: ScrapeTarget, config: ScrapeConfig, limits: ScrapeLimits) {
+    package init(target: ScrapeTarget, config: ScrapeConfig, limits: ScrapeLimits, keyless: Bool = false) {
         self.target = target
         self.config = config
         self.limits = limits
+        self.keyless = keyless
     }
 
     /// Parses `bytes` and fills `result`. Throws on anything that must fail the whole scrape (the caller then
@@ -108,7 +111,7 @@ package struct ScrapeAppender {
                     cache.setExplicitTimestamp(index, false)
                     result.seen.append(index)
                 }
-                cache.addSample(index, t: t, v: parser.value, to: &result.batch)
+                cache.addSample(index, t: t, v: parser.value, to: &result.batch, keyless: keyless)
                 result.entryOfSeries.append(index)
                 if var ex = parser.exemplar, let labels = Labels(encoded: cache[index].key) {
                     if ex.timestamp == nil { ex.timestamp = t }

@@ -113,7 +113,7 @@ actor ScrapeLoop {
         generation &+= 1
         do {
             guard let (body, contentType) = fetched else { throw ScrapeError(failure ?? "no response") }
-            let appender = ScrapeAppender(target: target, config: config, limits: limits)
+            let appender = ScrapeAppender(target: target, config: config, limits: limits, keyless: !sink.forwardsBatches)
             try appender.append(body, format: ExpositionFormat.from(contentType: contentType), timestamp: ts,
                                 cache: &cache, generation: generation, into: &result)
         } catch let e as ScrapeError {

@@ -94,9 +94,15 @@ package struct SeriesCache {
     mutating func setExplicitTimestamp(_ i: Int32, _ on: Bool) { if explicit[Int(i)] != on { explicit[Int(i)] = on } }
     mutating func setHandle(_ i: Int32, _ h: SeriesHandle?) { handles[Int(i)] = h }
 
-    /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle.
-    func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch) {
-        batch.add(key: keys[Int(i)], t: t, v: v, handle: handles[Int(i)])
+    /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle; with `keyless`,
+    /// a series that has a handle goes without its key bytes.
+    func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch, keyless: Bool) {
+        let handle = handles[Int(i)]
+        if keyless, handle != nil {
+            batch.add(key: [], t: t, v: v, handle: handle)
+        } else {
+            batch.add(key: keys[Int(i)], t: t, v: v, handle: handle)
+        }
     }
 
     /// Entries the scrape of `generation` stored a sample for without an explicit timestamp.
