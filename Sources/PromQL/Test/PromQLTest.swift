@@ -85,10 +85,14 @@ public struct PromQLTestRunner {
     }
 
     /// Loads a `load <step>` block; native-histogram series are left out. Returns the metric names left out.
+    ///
+    /// `load_with_nhcb` also turns each classic histogram (`x_bucket`, `x_count`, `x_sum`) into a native
+    /// histogram with custom buckets named `x`; the float series are loaded, and `x` counts as native.
     private func load(header: String, _ block: [(Int, String)], into querier: MemoryQuerier) throws -> Set<String> {
         let parts = header.split(separator: " ")
         guard parts.count == 2 else { throw SeriesDescription.ParseError(description: "expected load <step>") }
         let step = try OspreyCore.Duration.parseMs(String(parts[1]))
+        let withNHCB = parts[0].lowercased() == "load_with_nhcb"
         var skipped = Set<String>()
         for (lineNo, text) in block {
             if let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }), text[..<space].hasSuffix("@st") {
@@ -103,6 +107,9 @@ public struct PromQLTestRunner {
             }
             do {
                 let (labels, values) = try SeriesDescription.parse(text)
+                if withNHCB, let name = labels.metricName, let base = classicHistogramBase(name) {
+                    skipped.insert(base)
+                }
                 var samples: [Sample] = []
                 for (k, v) in values.enumerated() {
                     if case .value(let f) = v { samples.append(Sample(Int64(k) * step, f)) }
@@ -113,5 +120,13 @@ public struct PromQLTestRunner {
             }
         }
         return skipped
+    }
+
+    /// `x` for `x_bucket`, `x_count` or `x_sum`: the name of the native histogram `load_with_nhcb` makes.
+    private func classicHistogramBase(_ name: String) -> String? {
+        for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) && name.count > suffix.count {
+            return String(name.dropLast(suffix.count))
+        }
+        return nil
     }
 }
