@@ -7,10 +7,11 @@ extension RangeFunctions {
         return linearRegression(input.points, interceptTime: input.points[input.points.startIndex].t).slope
     }
 
-    /// The value the least-squares line through the window predicts `args[0]` seconds after the evaluation time.
+    /// The value the least-squares line through the window predicts `args[0]` seconds after the step's time
+    /// (which, with `offset` or `@`, is not the window's end).
     static func predictLinear(_ input: RangeInput) -> Double? {
         guard input.points.count >= 2, let seconds = input.args.first else { return nil }
-        let (slope, intercept) = linearRegression(input.points, interceptTime: input.evalTime)
+        let (slope, intercept) = linearRegression(input.points, interceptTime: input.stepTime ?? input.evalTime)
         return slope * seconds + intercept
     }
 
