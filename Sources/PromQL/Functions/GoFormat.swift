@@ -23,7 +23,8 @@ func goQuote(_ s: String) -> String {
             } else if u.properties.generalCategory == .control || u.properties.generalCategory == .format
                 || u.properties.generalCategory == .unassigned || u.properties.generalCategory == .lineSeparator
                 || u.properties.generalCategory == .paragraphSeparator || u.properties.generalCategory == .surrogate
-                || u.properties.generalCategory == .privateUse {
+                || u.properties.generalCategory == .privateUse
+                || (u.properties.generalCategory == .spaceSeparator && u != " ") {
                 out += u.value <= 0xFFFF ? String(format: "\\u%04x", u.value) : String(format: "\\U%08x", u.value)
             } else {
                 out.unicodeScalars.append(u)

@@ -89,8 +89,8 @@ struct ReplacementTemplate: Sendable {
 
     let pieces: [Piece]
 
-    /// Go reads a group number only below this; larger digit runs are names (which no group has).
-    static let groupNumberLimit = 100_000_000
+    /// Go reads a run of at most this many digits as a group number; a longer run is a name (which no group has).
+    static let groupNumberDigitsMax = 9
 
     init(_ template: String) {
         var pieces: [Piece] = []
@@ -136,7 +136,7 @@ struct ReplacementTemplate: Sendable {
 
     private static func piece(_ name: String) -> Piece {
         let isNumber = name.unicodeScalars.allSatisfy { ("0"..."9").contains($0) } && !(name.hasPrefix("0") && name.count > 1)
-        if isNumber, name.count <= 9, let n = Int(name), n < groupNumberLimit { return .number(n) }
+        if isNumber, name.count <= groupNumberDigitsMax, let n = Int(name) { return .number(n) }
         return .name(name)
     }
 

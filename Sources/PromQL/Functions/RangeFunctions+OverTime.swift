@@ -56,7 +56,7 @@ extension RangeFunctions {
 
     static func quantileOverTime(_ input: RangeInput, notes: inout [FunctionAnnotation]) -> Double? {
         guard !input.points.isEmpty, let q = input.args.first else { return nil }
-        if q.isNaN || q < 0 || q > 1 { notes.append(invalidQuantileNote(q)) }
+        if q.isNaN || q < 0 || q > 1 { notes.append(.invalidQuantile(q)) }
         var values = input.points.map(\.v)
         return quantile(q, &values)
     }

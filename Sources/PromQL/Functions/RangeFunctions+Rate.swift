@@ -30,7 +30,7 @@ extension RangeFunctions {
             var prev = first
             for (i, cur) in points.dropFirst().enumerated() {
                 if !overlapSeen, i + 1 < sts.count, startTimeOverlaps(prevST: sts[i], prevT: prev.t, curST: sts[i + 1]) {
-                    notes.append(startTimeOverlapNote(input.metricName))
+                    notes.append(.startTimeOverlap(metricName: input.metricName ?? ""))
                     overlapSeen = true
                 }
                 if cur.v < prev.v || (i + 1 < sts.count && isStartTimestampReset(prevST: sts[i], prevT: prev.t, curST: sts[i + 1], curT: cur.t)) {
@@ -157,9 +157,5 @@ extension RangeFunctions {
     /// A start timestamp before the previous sample that is not the previous sample's own start.
     static func startTimeOverlaps(prevST: Int64, prevT: Int64, curST: Int64) -> Bool {
         curST != 0 && curST < prevT && curST != prevST
-    }
-
-    static func startTimeOverlapNote(_ metricName: String?) -> FunctionAnnotation {
-        FunctionAnnotation(.warning, "sample has start time that overlaps with previous sample timestamp for metric \(goQuote(metricName ?? ""))")
     }
 }

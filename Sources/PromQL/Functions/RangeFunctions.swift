@@ -74,15 +74,9 @@ public enum RangeFunctions {
         guard let name = input.metricName, !name.isEmpty else { return nil }
         if let type = input.typeLabel {
             guard type != "counter", type != "histogram" else { return nil }
-            return FunctionAnnotation(
-                .info, "metric might not be a counter, __type__ label is not set to \"counter\" or \"histogram\", got \(goQuote(type)): \(goQuote(name))")
+            return .possibleNonCounter(metricName: name, typeLabel: type)
         }
         for suffix in ["_total", "_sum", "_count", "_bucket"] where name.hasSuffix(suffix) { return nil }
-        return FunctionAnnotation(.info, "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(goQuote(name))")
-    }
-
-    /// The warning for an invalid φ (`quantile_over_time`, `histogram_quantile`, the `quantile` aggregation).
-    public static func invalidQuantileNote(_ q: Double) -> FunctionAnnotation {
-        FunctionAnnotation(.warning, "quantile value should be between 0 and 1, got \(formatGoG(q))")
+        return .possibleNonCounter(metricName: name)
     }
 }
