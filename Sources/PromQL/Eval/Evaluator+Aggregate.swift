@@ -8,7 +8,7 @@ extension Evaluator {
             guard let p = a.param, case .string(let labelName, _) = unwrapParens(p) else {
                 throw fail("count_values expects a string parameter")
             }
-            guard isValidLabelName(labelName) else { throw fail("invalid label name \"\(labelName)\"") }
+            guard LabelFunctions.isValidLabelName(labelName) else { throw fail("invalid label name \"\(labelName)\"") }
             let input = try evalSeries(a.expr)
             return try rangeEval([input]) { v, _ in countValues(a, grouping, labelName, v[0]) }
         }
@@ -30,19 +30,19 @@ extension Evaluator {
         switch a.op {
         case .topk, .bottomk, .limitk:
             if params.contains(where: \.isNaN) { throw fail("Parameter value is NaN") }
-            if let mn = params.min(), mn <= -9.223372036854776e18 { throw fail("Scalar value \(formatGo(mn)) underflows int64") }
-            if let mx = params.max(), mx >= 9.223372036854776e18 { throw fail("Scalar value \(formatGo(mx)) overflows int64") }
+            if let mn = params.min(), mn <= -9.223372036854776e18 { throw fail("Scalar value \(formatGoG(mn)) underflows int64") }
+            if let mx = params.max(), mx >= 9.223372036854776e18 { throw fail("Scalar value \(formatGoG(mx)) overflows int64") }
         case .limit_ratio:
             if params.contains(where: \.isNaN) { throw fail("Ratio value is NaN") }
             if let mx = params.max(), mx > 1 {
-                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGo(mx)), capping to 1 (\(positionText(pos)))")
+                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGoG(mx)), capping to 1 (\(positionText(pos)))")
             }
             if let mn = params.min(), mn < -1 {
-                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGo(mn)), capping to -1 (\(positionText(pos)))")
+                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGoG(mn)), capping to -1 (\(positionText(pos)))")
             }
         case .quantile:
             for q in Set(params.map { $0.isNaN ? Double.nan : $0 }) where q.isNaN || q < 0 || q > 1 {
-                notes.warn("PromQL warning: quantile value should be between 0 and 1, got \(formatGo(q)) (\(positionText(pos)))")
+                notes.warn("PromQL warning: quantile value should be between 0 and 1, got \(formatGoG(q)) (\(positionText(pos)))")
             }
         default: break
         }
@@ -110,14 +110,14 @@ extension Evaluator {
             groups[key] = g
         }
         return order.map { key in
-            let g = groups[key]!
+            var g = groups[key]!
             var v = g.value
             switch a.op {
             case .avg: v = g.incremental ? g.mean + g.comp : g.value / g.count + g.comp / g.count
             case .count: v = g.count
             case .stdvar: v = g.value / g.count
             case .stddev: v = (g.value / g.count).squareRoot()
-            case .quantile: v = quantile(param, g.values)
+            case .quantile: v = RangeFunctions.quantile(param, &g.values)
             case .sum: v = g.value + g.comp
             default: break
             }

@@ -142,17 +142,17 @@ public enum ClassicHistogram {
         }
         return fix
     }
+}
 
-    /// Equal within a relative `tolerance` of the sum of magnitudes (absolute, scaled by the smallest normal
-    /// float, when either is 0 or both are tiny); two NaNs are equal.
-    static func almostEqual(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
-        if a.isNaN && b.isNaN { return true }
-        if a == b { return true }
-        let absSum = abs(a) + abs(b)
-        let diff = abs(a - b)
-        if a == 0 || b == 0 || absSum < Double.leastNormalMagnitude {
-            return diff < tolerance * Double.leastNormalMagnitude
-        }
-        return diff / Swift.min(absSum, Double.greatestFiniteMagnitude) < tolerance
+/// Prometheus's `almost.Equal`: equal within a relative `tolerance` of the sum of magnitudes (absolute, scaled
+/// by the smallest normal float, when either is 0 or both are tiny); two NaNs are equal.
+func almostEqual(_ a: Double, _ b: Double, tolerance: Double) -> Bool {
+    if a.isNaN && b.isNaN { return true }
+    if a == b { return true }
+    let absSum = abs(a) + abs(b)
+    let diff = abs(a - b)
+    if a == 0 || b == 0 || absSum < Double.leastNormalMagnitude {
+        return diff < tolerance * Double.leastNormalMagnitude
     }
+    return diff / Swift.min(absSum, Double.greatestFiniteMagnitude) < tolerance
 }

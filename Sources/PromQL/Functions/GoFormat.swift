@@ -3,37 +3,6 @@ import Foundation
 // Prometheus's messages format numbers and names with Go's fmt verbs; these reproduce the ones its
 // function messages use, so Osprey's text matches byte for byte.
 
-/// Go's `%q` of a string: double-quoted, with `"`, `\` and non-printable characters escaped.
-func goQuote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\u{07}": out += "\\a"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{0B}": out += "\\v"
-        default:
-            if u.value < 0x20 || u.value == 0x7F {
-                out += String(format: "\\x%02x", u.value)
-            } else if u.properties.generalCategory == .control || u.properties.generalCategory == .format
-                || u.properties.generalCategory == .unassigned || u.properties.generalCategory == .lineSeparator
-                || u.properties.generalCategory == .paragraphSeparator || u.properties.generalCategory == .surrogate
-                || u.properties.generalCategory == .privateUse
-                || (u.properties.generalCategory == .spaceSeparator && u != " ") {
-                out += u.value <= 0xFFFF ? String(format: "\\u%04x", u.value) : String(format: "\\U%08x", u.value)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
-
 /// Go's `%g` of a float64: shortest round-trip digits, exponent form (`1e+06`, `1.5e-05`) when the decimal
 /// exponent is below -4 or at least 6.
 func formatGoG(_ v: Double) -> String {

@@ -34,9 +34,9 @@ public enum ValueFunctions {
             "log10": { v, _ in Foundation.log10(v) },
             "sgn": { v, _ in v < 0 ? -1 : (v > 0 ? 1 : v) },
             "round": { v, args in round(v, toNearest: args.first ?? 1) },
-            "clamp": { v, args in max(args[0], min(args[1], v)) },
-            "clamp_min": { v, args in max(args[0], min(.infinity, v)) },
-            "clamp_max": { v, args in max(-.infinity, min(args[0], v)) },
+            "clamp": { v, args in goMax(args[0], goMin(args[1], v)) },
+            "clamp_min": { v, args in goMax(args[0], goMin(.infinity, v)) },
+            "clamp_max": { v, args in goMax(-.infinity, goMin(args[0], v)) },
             "sin": { v, _ in Foundation.sin(v) },
             "cos": { v, _ in Foundation.cos(v) },
             "tan": { v, _ in Foundation.tan(v) },
@@ -64,16 +64,16 @@ public enum ValueFunctions {
     }
 }
 
-/// Go's `math.Max`/`math.Min`, which clamping follows: an infinity in the direction of the operation wins,
-/// then NaN wins over any other value; +0 is above -0.
-private func max(_ a: Double, _ b: Double) -> Double {
+/// Go's `math.Max`/`math.Min`, which clamping and `max_of`/`min_of` follow: an infinity in the direction of
+/// the operation wins, then NaN wins over any other value; +0 is above -0.
+func goMax(_ a: Double, _ b: Double) -> Double {
     if a == .infinity || b == .infinity { return .infinity }
     if a.isNaN || b.isNaN { return .nan }
     if a == 0 && b == 0 { return a.sign == .plus ? a : b }
     return a > b ? a : b
 }
 
-private func min(_ a: Double, _ b: Double) -> Double {
+func goMin(_ a: Double, _ b: Double) -> Double {
     if a == -.infinity || b == -.infinity { return -.infinity }
     if a.isNaN || b.isNaN { return .nan }
     if a == 0 && b == 0 { return a.sign == .minus ? a : b }

@@ -165,7 +165,7 @@ struct EvalCase {
 
     private func equal(_ a: Double, _ b: Double) -> Bool {
         if StaleNaN.isStale(a) || StaleNaN.isStale(b) { return StaleNaN.isStale(a) && StaleNaN.isStale(b) }
-        return almostEqual(a, b, 1e-6)
+        return almostEqual(a, b, tolerance: 1e-6)
     }
 
     private func compare(_ value: QueryValue) -> String? {
