@@ -15,6 +15,8 @@ struct RangeCall {
     var input: RangeInput
     var stepTime: Int64
     var rangeMs: Int64
+    /// Start timestamps of `input.points` (0 = unknown); empty when the store has none or the function ignores them.
+    var startTimestamps: ArraySlice<Int64> = []
 }
 
 /// Range-vector functions implemented by the evaluator itself, by name.
@@ -22,13 +24,13 @@ enum RangeFunctions {
     typealias Fn = @Sendable (RangeCall, inout [FunctionAnnotation]) throws -> Double?
 
     static let table: [String: Fn] = [
-        "rate": { c, _ in extrapolated(c, counter: true, rate: true) },
-        "increase": { c, _ in extrapolated(c, counter: true, rate: false) },
+        "rate": { c, notes in extrapolated(c, counter: true, rate: true, notes: &notes) },
+        "increase": { c, notes in extrapolated(c, counter: true, rate: false, notes: &notes) },
         "delta": { c, _ in extrapolated(c, counter: false, rate: false) },
-        "irate": { c, _ in instant(c.input.points, rate: true) },
+        "irate": { c, _ in instant(c.input.points, rate: true, startTimestamps: c.startTimestamps) },
         "idelta": { c, _ in instant(c.input.points, rate: false) },
         "changes": { c, _ in changesOrResets(c.input, resets: false) },
-        "resets": { c, _ in changesOrResets(c.input, resets: true) },
+        "resets": { c, _ in changesOrResets(c.input, resets: true, startTimestamps: c.startTimestamps) },
         "deriv": { c, _ in
             let p = c.input.points
             guard p.count >= 2 else { return nil }
@@ -73,32 +75,71 @@ enum RangeFunctions {
     ]
 
     static func extrapolated(_ c: RangeCall, counter: Bool, rate: Bool) -> Double? {
+        var notes: [FunctionAnnotation] = []
+        return extrapolated(c, counter: counter, rate: rate, notes: &notes)
+    }
+
+    /// rate/increase/delta: the change over the window, extrapolated towards its edges. For counters, start
+    /// timestamps mark resets, and a start inside the window stands for a zero sample there (instead of
+    /// extrapolating to the left edge).
+    static func extrapolated(_ c: RangeCall, counter: Bool, rate: Bool, notes: inout [FunctionAnnotation]) -> Double? {
         let input = c.input
         if input.anchored || input.smoothed { return extended(c, counter: counter, rate: rate) }
-        let p = input.points
-        guard p.count >= 2, let first = p.first, let last = p.last else { return nil }
+        let p = Array(input.points)
+        let sts = counter ? Array(c.startTimestamps) : []
+        guard let first = p.first, let last = p.last else { return nil }
         var result = last.v - first.v
         if counter {
-            var prev = first.v
-            for s in p.dropFirst() {
-                if s.v < prev { result += prev }
-                prev = s.v
+            var overlapNoted = false
+            for i in 1..<max(1, p.count) {
+                if !overlapNoted && i < sts.count && startTimeOverlaps(prevStart: sts[i - 1], prevT: p[i - 1].t, start: sts[i]) {
+                    let name = input.metricName ?? ""
+                    notes.append(FunctionAnnotation(.warning, "sample has start time that overlaps with previous sample timestamp for metric \"\(name)\""))
+                    overlapNoted = true
+                }
+                if p[i].v < p[i - 1].v || (i < sts.count && isStartReset(prevStart: sts[i - 1], prevT: p[i - 1].t, start: sts[i], t: p[i].t)) {
+                    result += p[i - 1].v
+                }
             }
         }
         var toStart = Double(first.t - input.rangeStart) / 1000
         var toEnd = Double(input.evalTime - last.t) / 1000
-        let sampled = Double(last.t - first.t) / 1000
-        let avgGap = sampled / Double(p.count - 1)
+        var sampled = Double(last.t - first.t) / 1000
+        let avgGap = p.count > 1 ? sampled / Double(p.count - 1) : 0
         let threshold = avgGap * 1.1
-        if toStart >= threshold { toStart = avgGap / 2 }
-        if counter && result > 0 && first.v >= 0 {
-            let toZero = sampled * (first.v / result)
-            if toZero < toStart { toStart = toZero }
+        if let st = sts.first, st != 0, st > input.rangeStart, st < first.t {
+            // The counter started inside the window: assume a zero sample at its start time.
+            toStart = 0
+            sampled = Double(last.t - st) / 1000
+            result += first.v
+        } else if p.count < 2 {
+            return nil
+        } else {
+            if toStart >= threshold { toStart = avgGap / 2 }
+            if counter && result > 0 && first.v >= 0 {
+                let toZero = sampled * (first.v / result)
+                if toZero < toStart { toStart = toZero }
+            }
         }
         if toEnd >= threshold { toEnd = avgGap / 2 }
-        var factor = (sampled + toStart + toEnd) / sampled
+        var factor = sampled != 0 ? (sampled + toStart + toEnd) / sampled : 1
         if rate { factor /= Double(c.rangeMs) / 1000 }
         return result * factor
+    }
+
+    /// Whether a sample's start timestamp says the counter restarted since the previous sample. A start after
+    /// the previous sample is a reset; a start equal to it is one only when the previous sample had a known start
+    /// of its own (a delta series), not for a cumulative series whose start is unknown.
+    static func isStartReset(prevStart: Int64, prevT: Int64, start: Int64, t: Int64) -> Bool {
+        if start == 0 || start >= t || start < prevT { return false }
+        if start > prevT { return true }
+        if prevStart > prevT { return false }
+        return prevStart != 0 && prevStart != prevT
+    }
+
+    /// A start before the previous sample that is not the previous sample's own start: the intervals overlap.
+    static func startTimeOverlaps(prevStart: Int64, prevT: Int64, start: Int64) -> Bool {
+        start != 0 && start < prevT && start != prevStart
     }
 
     /// rate/increase/delta over an anchored or smoothed window: no extrapolation, boundary values at both ends.
@@ -154,27 +195,34 @@ enum RangeFunctions {
         return lo
     }
 
-    static func instant(_ p: ArraySlice<Sample>, rate: Bool) -> Double? {
+    static func instant(_ p: ArraySlice<Sample>, rate: Bool, startTimestamps sts: ArraySlice<Int64> = []) -> Double? {
         guard p.count >= 2 else { return nil }
         let last = p[p.endIndex - 1], prev = p[p.endIndex - 2]
         var result = last.v - prev.v
-        if rate && last.v < prev.v { result = last.v }
+        var startReset = false
+        if sts.count == p.count {
+            startReset = isStartReset(prevStart: sts[sts.endIndex - 2], prevT: prev.t, start: sts[sts.endIndex - 1], t: last.t)
+        }
+        if rate && (last.v < prev.v || startReset) { result = last.v }
         let interval = last.t - prev.t
         if interval == 0 { return nil }
         if rate { result /= Double(interval) / 1000 }
         return result
     }
 
-    static func changesOrResets(_ input: RangeInput, resets: Bool) -> Double? {
+    static func changesOrResets(_ input: RangeInput, resets: Bool, startTimestamps: ArraySlice<Int64> = []) -> Double? {
         var all: [Sample] = []
         if input.anchored, let b = input.before { all.append(b) }
         all.append(contentsOf: input.points)
         guard let first = all.first else { return nil }
+        let sts = startTimestamps.count == all.count ? Array(startTimestamps) : []
         var count = 0.0
         var prev = first.v
-        for s in all.dropFirst() {
+        for (i, s) in all.enumerated().dropFirst() {
             if resets {
-                if s.v < prev { count += 1 }
+                if s.v < prev || (!sts.isEmpty && isStartReset(prevStart: sts[i - 1], prevT: all[i - 1].t, start: sts[i], t: s.t)) {
+                    count += 1
+                }
             } else if s.v != prev && !(s.v.isNaN && prev.isNaN) {
                 count += 1
             }
