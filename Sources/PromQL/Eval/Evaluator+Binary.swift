@@ -95,7 +95,7 @@ extension Evaluator {
             let sig = signature(r.labels, m)
             if let dup = right[sig] {
                 let side = swapped ? "left" : "right"
-                var pair = [r.labels.description, dup.labels.description]
+                var pair = [goLabelsText(r.labels), goLabelsText(dup.labels)]
                 if pair[0] > pair[1] { pair.swapAt(0, 1) }
                 throw fail("found duplicate series for the match group \(sig.description) on the \(side) hand-side of the operation: [\(pair[0]), \(pair[1])];many-to-many matching not allowed: matching labels must be unique on one side")
             }
