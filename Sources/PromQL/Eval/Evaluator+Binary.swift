@@ -89,7 +89,9 @@ extension Evaluator {
         }
         let swapped = m.cardinality == .oneToMany
         let (lhs, rhs) = swapped ? (rhsIn, lhsIn) : (lhsIn, rhsIn)
-        let (fillForRight, fillForLeft) = swapped ? (m.fillLeft, m.fillRight) : (m.fillRight, m.fillLeft)
+        // As in Prometheus, the fill values are not swapped with the sides for group_right: `fill_right` fills
+        // a missing "one" side series and `fill_left` a missing "many" side series.
+        let (fillForRight, fillForLeft) = (m.fillRight, m.fillLeft)
         var right: [Labels: Elem] = [:]
         for r in rhs {
             let sig = signature(r.labels, m)

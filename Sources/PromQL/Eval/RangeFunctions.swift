@@ -211,6 +211,8 @@ enum RangeFunctions {
     }
 
     static func changesOrResets(_ input: RangeInput, resets: Bool, startTimestamps: ArraySlice<Int64> = []) -> Double? {
+        // Without a sample after the window's start there is nothing to count, even with an anchor before it.
+        if input.points.isEmpty { return nil }
         var all: [Sample] = []
         if input.anchored, let b = input.before { all.append(b) }
         all.append(contentsOf: input.points)
