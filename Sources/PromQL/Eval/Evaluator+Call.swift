@@ -2,6 +2,9 @@ import Foundation
 import OspreyCore
 
 
+/// Range functions that read sample start timestamps from a range selector (not from a subquery).
+private let startTimestampFunctions: Set<String> = ["rate", "irate", "increase", "resets"]
+
 /// Functions whose result keeps the input's metric name.
 private let nameKeepingFunctions: Set<String> = [
     "last_over_time", "first_over_time", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc",
@@ -17,6 +20,13 @@ extension Evaluator {
                 return series.map { StepSeries(labels: $0.labels, points: $0.points, dropName: true) }
             }
             return try mapValues(try evalSeries(args[0])) { ts, _ in Double(ts) / 1000 }
+        case "start_timestamp":
+            // Start timestamps come from the store; an expression's result has none.
+            guard case .vectorSelector(let vs) = unwrapParens(args[0]) else {
+                _ = try evalSeries(args[0])
+                return []
+            }
+            return try evalVectorSelector(vs, startTime: true).map { StepSeries(labels: $0.labels, points: $0.points, dropName: true) }
         case "time": return scalarSeries { Double($0) / 1000 }
         case "pi": return scalarSeries { _ in Double.pi }
         case "step": return scalarSeries { _ in Double(queryStep) / 1000 }
@@ -102,7 +112,10 @@ extension Evaluator {
     private func evalRangeFunction(_ c: Call, rangeArg: Int) throws -> [StepSeries] {
         guard let fn = RangeFunctions.kernel(c.name) else { throw fail("unknown function \(c.name)") }
         let scalars = try c.args.enumerated().filter { $0.offset != rangeArg }.map { scalarSteps(try evalSeries($0.element)) }
-        guard let src = try rangeSource(c.args[rangeArg]) else { throw fail("expected a range vector in \(c.name)") }
+        let usesStarts = startTimestampFunctions.contains(c.name)
+        guard let src = try rangeSource(c.args[rangeArg], startTimestamps: usesStarts) else {
+            throw fail("expected a range vector in \(c.name)")
+        }
         if src.anchored && !RangeFunctions.anchoredSafe.contains(c.name) {
             throw fail("anchored modifier can only be used with: \(RangeFunctions.anchoredSafe.sorted().joined(separator: ", ")) - not with \(c.name)")
         }
@@ -123,6 +136,7 @@ extension Evaluator {
                 let i = stepIndex(ts)
                 input.args = scalars.map { $0[i] }
                 input.stepTime = ts - src.offsetMs
+                if let starts = s.startTimestamps, !input.anchored, !input.smoothed { input.startTimestamps = starts[input.points.indices] }
                 try RangeFunctions.validateArguments(c.name, input.args)
                 if let v = fn(input, &notes) { points.append(Sample(ts, v)) }
             }

@@ -55,3 +55,9 @@ extension Evaluator {
         return out
     }
 }
+
+/// A label set as Prometheus prints it in error messages: every label inside the braces, `__name__` included:
+/// `{__name__="up", job="api"}`.
+func goLabelsText(_ l: Labels) -> String {
+    "{" + l.map { "\($0.name)=\(goQuote($0.value))" }.joined(separator: ", ") + "}"
+}
