@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "Osprey",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline",
+                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline", "PromQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
