@@ -16,14 +16,14 @@ import Testing
         eval instant at 2m m{kind="float"}
             m{kind="float"} 3
 
-        eval instant at 2m m
-            m{kind="float"} 3
+        eval instant at 2m count(m)
+            {} 2
 
         eval instant at 2m m{kind="float"}
             m{kind="float"} 4
         """
         let report = await PromQLTestRunner().run(script: script, name: "t")
-        // The first case passes; the second needs the native series (skipped); the third is a real failure.
+        // The first case passes; the second counts the native series too (skipped); the third is a real failure.
         #expect(report.passed == 1)
         #expect(report.skipped == 1)
         #expect(report.failed.map(\.line) == [11])

@@ -85,6 +85,8 @@ public struct PromQLTestRunner {
 
     /// Loads a `load <step>` block. A `metric{…}@st <offsets>` line gives the start timestamps (as offsets from
     /// each sample's time) of the sample line that follows it. Native-histogram samples are recorded aside.
+    /// `load_with_nhcb` also turns each classic histogram (`x_bucket`, `x_count`, `x_sum`) into a native
+    /// histogram with custom buckets named `x`: the float series are loaded and `x` is recorded as native.
     private func load(header: String, _ block: [(Int, String)], into querier: MemoryQuerier) throws {
         let parts = header.split(separator: " ")
         guard parts.count == 2 else { throw SeriesDescription.ParseError(description: "expected load <step>") }
@@ -124,8 +126,9 @@ public struct PromQLTestRunner {
                     }
                 }
                 querier.add(labels, samples, startTimestamps: starts)
-                if withNHCB, let nhcb = customBucketsHistogram(of: labels), !samples.isEmpty {
+                if withNHCB, !samples.isEmpty, let name = labels.metricName, let base = classicHistogramBase(name) {
                     // `load_with_nhcb` also stores each classic histogram as a native one named without the suffix.
+                    let nhcb = labels.removing(["le"]).setting(Labels.metricNameLabel, base)
                     querier.addNativeHistograms(nhcb, at: samples.map(\.t))
                 }
                 if !natives.isEmpty { querier.addNativeHistograms(labels, at: natives) }
@@ -135,16 +138,14 @@ public struct PromQLTestRunner {
         }
         if let p = pending { throw SeriesDescription.ParseError(description: "line \(p.line): @st line has no following sample line") }
     }
+}
 
-    /// The labels of the native histogram with custom buckets that `load_with_nhcb` makes of a classic
-    /// histogram's `x_bucket`, `x_count` or `x_sum` series: named `x`, without `le`; nil for other series.
-    private func customBucketsHistogram(of labels: Labels) -> Labels? {
-        guard let name = labels.metricName else { return nil }
-        for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) && name.count > suffix.count {
-            return labels.removing(["le"]).setting(Labels.metricNameLabel, String(name.dropLast(suffix.count)))
-        }
-        return nil
+/// `x` for `x_bucket`, `x_count` or `x_sum`: the name of the native histogram `load_with_nhcb` makes.
+private func classicHistogramBase(_ name: String) -> String? {
+    for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) && name.count > suffix.count {
+        return String(name.dropLast(suffix.count))
     }
+    return nil
 }
 
 /// The offsets of a `@st` line: `_`, `_xN`, `<dur>`, `<dur>xN`, `<dur>+<dur>xN`, `<dur>-<dur>xN` (durations may be
