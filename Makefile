@@ -37,6 +37,7 @@ test: deps
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
 	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
+	scripts/fuzz-promql.sh $(FUZZ_SECONDS)
 	@scripts/test-summary.sh .build/test-output.log
 
 unit-test: deps
@@ -50,6 +51,7 @@ fuzz: deps
 	scripts/fuzz-remote-write.sh $(FUZZ_SECONDS)
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
 	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
+	scripts/fuzz-promql.sh $(FUZZ_SECONDS)
 
 BENCH_FLAGS ?=
 bench: deps

@@ -150,7 +150,7 @@ enum Literals {
             default: out.append(e)
             }
         }
-        guard let s = String(validatingUTF8: out.map { CChar(bitPattern: $0) } + [0]), s.utf8.count == out.count else {
+        guard let s = String(validating: out, as: UTF8.self) else {
             throw DurationSyntaxError(message: "string \(token) is not valid UTF-8 once its escapes are applied; write characters, or \\u escapes, instead of bytes")
         }
         return s
