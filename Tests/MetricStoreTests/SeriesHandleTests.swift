@@ -84,3 +84,20 @@ struct SeriesHandleTests {
         #expect(try read(db, b).map(\.t) == [1000, 2000, 5000])
     }
 }
+
+/// A query's sample budget stops the selection as soon as it is exceeded, in the head and in blocks.
+struct SelectBudgetTests {
+    @Test("select with samplesMax returns everything within the budget and throws a limit error past it")
+    func selectStopsAtTheBudget() throws {
+        let dir = TempDir()
+        let clock = ManualClock(10_000_000)
+        let db = try openStore(dir, clock: clock)
+        for i in 0..<10 { _ = try write(db, series("m", ["i": "\(i)"]), (1...10).map { (Int64($0) * 1000, Double($0)) }) }
+        let m = [LabelMatcher.equal("__name__", "m")]
+        #expect(try db.select(m, mint: 0, maxt: .max, samplesMax: 100).count == 10)
+        #expect(throws: StoreError.self) { try db.select(m, mint: 0, maxt: .max, samplesMax: 99) }
+        _ = try db.cutHeadIfNeeded(force: true)
+        #expect(try db.select(m, mint: 0, maxt: .max, samplesMax: 100).count == 10)
+        #expect(throws: StoreError.self) { try db.select(m, mint: 0, maxt: .max, samplesMax: 50) }
+    }
+}

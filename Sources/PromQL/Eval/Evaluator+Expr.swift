@@ -89,9 +89,11 @@ extension Evaluator {
 
     func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [SeriesSamples] {
         do {
-            return try querier.select(matchers, mint: mint, maxt: maxt)
+            return try querier.select(matchers, mint: mint, maxt: maxt, samplesMax: max(0, maxSamples - currentSamples))
         } catch let e as PromQLError {
             throw e
+        } catch StoreError.limit {
+            throw PromQLError(.execution, "query processing would load too many samples into memory in query execution")
         } catch {
             throw PromQLError(.execution, "expanding series: \(error)")
         }
