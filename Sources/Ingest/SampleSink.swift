@@ -7,6 +7,14 @@ public protocol SampleSink: Sendable {
     /// Stores the batch. Samples the store refuses are reported in the result; the rest are stored.
     /// Throws `SampleSinkError.notReady` while the store is opening or shutting down.
     func write(_ batch: EncodedBatch) throws -> CommitResult
+    /// True when batches go on to consumers that read series keys (forwarding). A writer holding store
+    /// handles may then still leave keys out (`EncodedBatch.withKeysFilled()` restores them); this only says
+    /// whether doing so saves work.
+    var forwardsBatches: Bool { get }
+}
+
+extension SampleSink {
+    public var forwardsBatches: Bool { false }
 }
 
 public enum SampleSinkError: Error, CustomStringConvertible, Sendable {
@@ -41,7 +49,12 @@ public final class StoreSink: SampleSink, @unchecked Sendable {
         app.append(batch)
         let result = try app.commit()
         let targets = forwardersLock.withLock { forwarders }
-        for f in targets { f.forward(batch) }
+        if !targets.isEmpty {
+            let full = batch.withKeysFilled()
+            for f in targets { f.forward(full) }
+        }
         return result
     }
+
+    public var forwardsBatches: Bool { forwardersLock.withLock { !forwarders.isEmpty } }
 }

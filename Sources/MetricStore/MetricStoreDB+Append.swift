@@ -10,12 +10,18 @@ public struct EncodedBatch: Sendable {
     public var handles: [SeriesHandle?] = []
     /// Ask `commit` to return a handle per series in `CommitResult.handles`.
     public var collectHandles = false
+    /// Samples no client waits on (scrapes): their WAL record may wait in memory briefly (at most until the
+    /// next maintenance pass) instead of costing a write per commit; a process crash can lose that moment,
+    /// as it can for a scrape that had not happened yet. Acknowledged writes (remote write, push) leave it false.
+    public var deferWALWrite = false
     public struct Series: Sendable {
         public var keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32
         public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32) {
             self.keyStart = keyStart; self.keyEnd = keyEnd; self.sampleStart = sampleStart; self.sampleEnd = sampleEnd
         }
     }
+    /// Series keys (`Labels.encoded`), back to back. A series with a handle may have an empty key range: the
+    /// store takes its key from the handle.
     public var keyBytes: [UInt8] = []
     public var series: [Series] = []
     public var timestamps: [Int64] = []
@@ -23,6 +29,30 @@ public struct EncodedBatch: Sendable {
     public init() {}
     public init(keyBytes: [UInt8], series: [Series], timestamps: [Int64], values: [Double]) {
         self.keyBytes = keyBytes; self.series = series; self.timestamps = timestamps; self.values = values
+    }
+}
+
+extension EncodedBatch {
+    /// The same batch with every series given by handle alone carrying its key bytes again (for consumers
+    /// other than the store, such as remote-write forwarding).
+    public func withKeysFilled() -> EncodedBatch {
+        guard series.indices.contains(where: { series[$0].keyStart == series[$0].keyEnd && $0 < handles.count && handles[$0] != nil }) else {
+            return self
+        }
+        var out = self
+        out.keyBytes = []
+        out.keyBytes.reserveCapacity(keyBytes.count + series.count * 64)
+        for (i, s) in series.enumerated() {
+            let start = Int32(out.keyBytes.count)
+            if s.keyStart == s.keyEnd, i < handles.count, let h = handles[i] {
+                out.keyBytes.append(contentsOf: h.series.key)
+            } else {
+                out.keyBytes.append(contentsOf: keyBytes[Int(s.keyStart)..<Int(s.keyEnd)])
+            }
+            out.series[i].keyStart = start
+            out.series[i].keyEnd = Int32(out.keyBytes.count)
+        }
+        return out
     }
 }
 
@@ -137,11 +167,11 @@ extension MetricStoreDB {
         batch.keyBytes.withUnsafeBytes { keys in
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
-                    for (si, s) in batch.series.enumerated() {
-                        let key = UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)])
+                    /// Stores series `s` of the batch, whose key is `key`.
+                    func store(_ s: EncodedBatch.Series, key: UnsafeRawBufferPointer, given: SeriesHandle?, keyless: Bool) {
                         var series: MemSeries?
-                        if si < batch.handles.count, let h = batch.handles[si], h.series.live {
-                            assert(h.series.key.elementsEqual(key), "BUG: a series handle used for another series' key")
+                        if let h = given, h.series.live {
+                            assert(keyless || h.series.key.elementsEqual(key), "BUG: a series handle used for another series' key")
                             series = h.series
                         }
                         var hash: UInt64 = 0
@@ -153,7 +183,7 @@ extension MetricStoreDB {
                         if series == nil {
                             guard head.seriesCount < seriesMax else {
                                 reject(&result, key, ts[Int(s.sampleStart)], "the store holds \(seriesMax) series, its limit; no new series are accepted", count: Int(s.sampleEnd - s.sampleStart))
-                                continue
+                                return
                             }
                             let created = head.create(key: Array(key), hash: hash)
                             if batch.collectHandles { handles[handles.count - 1] = SeriesHandle(created) }
@@ -184,12 +214,21 @@ extension MetricStoreDB {
                             }
                         }
                     }
+                    for (si, s) in batch.series.enumerated() {
+                        let given = si < batch.handles.count ? batch.handles[si] : nil
+                        if s.keyStart == s.keyEnd, let h = given {
+                            // Given by handle alone, without key bytes: the key is the handle's series'.
+                            h.series.key.withUnsafeBytes { store(s, key: $0, given: h, keyless: true) }
+                        } else {
+                            store(s, key: UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)]), given: given, keyless: false)
+                        }
+                    }
                 }
             }
         }
         cutRecords()
         if !records.isEmpty {
-            do { try wal.log(records) } catch {
+            do { try wal.log(records, deferred: batch.deferWALWrite) } catch {
                 // The head already holds these samples but the WAL does not: refuse further writes
                 // rather than acknowledge data a crash would lose.
                 closed = true

@@ -16,6 +16,7 @@ extension MetricStoreDB {
     func syncIfDue() throws {
         try lock.withLock {
             guard !closed else { return }
+            try wal.flush()
             if case .batch(let interval) = options.fsync, clock.nowMs() - lastSync >= interval {
                 try wal.sync()
                 lastSync = clock.nowMs()

@@ -2,11 +2,21 @@ import OspreyCore
 
 extension MetricStoreDB: Querier {
     public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [SeriesSamples] {
+        try select(matchers, mint: mint, maxt: maxt, samplesMax: .max)
+    }
+
+    public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, samplesMax: Int) throws -> [SeriesSamples] {
         var merged: [Labels: [Sample]] = [:]
-        let blocks: [Block] = lock.withLock {
+        var loaded = 0
+        func count(_ n: Int) throws {
+            loaded += n
+            if loaded > samplesMax { throw StoreError.limit("the selection holds more than \(samplesMax) samples") }
+        }
+        let blocks: [Block] = try lock.withLock {
             for ref in Postings.select(matchers, in: head.index) {
                 guard let s = head.series[ref] else { continue }
                 let samples = s.samples(mint: mint, maxt: maxt)
+                try count(samples.count)
                 if !samples.isEmpty { merged[s.labels] = samples }
             }
             return self.blocks
@@ -17,6 +27,7 @@ extension MetricStoreDB: Querier {
             for id in Postings.select(matchers, in: block.index) {
                 let samples = try block.samples(id, mint: mint, maxt: maxt, cache: cache)
                 guard !samples.isEmpty else { continue }
+                try count(samples.count)
                 let labels = block.index.labels(of: Int(id))
                 // Head data first: on a timestamp stored twice, the newer write wins.
                 merged[labels] = mergeSorted(merged[labels] ?? [], samples)

@@ -48,12 +48,26 @@ public protocol Querier: Sendable {
     /// Series matching every matcher that have at least one sample in [mint, maxt], with those samples,
     /// sorted by labels.
     func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [SeriesSamples]
+    /// Like `select`, but stops with `StoreError.limit` as soon as more than `samplesMax` samples would be
+    /// returned, so a query over its sample budget fails before the samples are all in memory.
+    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, samplesMax: Int) throws -> [SeriesSamples]
     /// Label sets of the matching series with samples in [mint, maxt], sorted.
     func series(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [Labels]
     /// Label names present on matching series (all series when `matchers` is empty), sorted.
     func labelNames(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [String]
     /// Values of label `name` on matching series, sorted.
     func labelValues(_ name: String, _ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [String]
+}
+
+extension Querier {
+    /// Checks the budget after selecting; queriers that can stop early implement their own.
+    public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, samplesMax: Int) throws -> [SeriesSamples] {
+        let result = try select(matchers, mint: mint, maxt: maxt)
+        if result.reduce(0, { $0 + $1.samples.count }) > samplesMax {
+            throw StoreError.limit("the selection holds more than \(samplesMax) samples")
+        }
+        return result
+    }
 }
 
 public enum StoreError: Error, CustomStringConvertible, Sendable {

@@ -49,4 +49,55 @@ struct SeriesHandleTests {
         #expect(again.handles[0]?.series.live == true)
         #expect(try read(db, a).map(\.t) == [1000, 5000])
     }
+
+    /// `batch` with every series given by handle alone: no key bytes.
+    static func keyless(_ handles: [SeriesHandle?], t: Int64) -> EncodedBatch {
+        var b = EncodedBatch()
+        b.collectHandles = true
+        b.handles = handles
+        for i in handles.indices {
+            b.series.append(.init(keyStart: 0, keyEnd: 0, sampleStart: Int32(i), sampleEnd: Int32(i + 1)))
+            b.timestamps.append(t)
+            b.values.append(Double(t))
+        }
+        return b
+    }
+
+    @Test("a series given by handle alone (no key bytes) is stored, also after its handle went stale; keys can be restored")
+    func keylessByHandle() throws {
+        let dir = TempDir()
+        let clock = ManualClock(10_000_000)
+        let db = try openStore(dir, clock: clock)
+        let a = series("a"), b = series("b", ["x": "1"])
+        let first = try db.commit(Self.batch([a.encoded, b.encoded], t: 1000))
+        let second = Self.keyless(first.handles, t: 2000)
+        let filled = second.withKeysFilled()
+        #expect(filled.series.map { Array(filled.keyBytes[Int($0.keyStart)..<Int($0.keyEnd)]) } == [a.encoded, b.encoded])
+        #expect(try db.commit(second).samplesAppended == 2)
+        #expect(try read(db, a).map(\.t) == [1000, 2000])
+        #expect(try read(db, b).map(\.t) == [1000, 2000])
+        _ = try db.cutHeadIfNeeded(force: true)
+        #expect(first.handles[0]?.series.live == false)
+        let third = try db.commit(Self.keyless(first.handles, t: 5000))
+        #expect(third.samplesAppended == 2 && third.seriesCreated == 2)
+        #expect(try read(db, a).map(\.t) == [1000, 2000, 5000])
+        #expect(try read(db, b).map(\.t) == [1000, 2000, 5000])
+    }
+}
+
+/// A query's sample budget stops the selection as soon as it is exceeded, in the head and in blocks.
+struct SelectBudgetTests {
+    @Test("select with samplesMax returns everything within the budget and throws a limit error past it")
+    func selectStopsAtTheBudget() throws {
+        let dir = TempDir()
+        let clock = ManualClock(10_000_000)
+        let db = try openStore(dir, clock: clock)
+        for i in 0..<10 { _ = try write(db, series("m", ["i": "\(i)"]), (1...10).map { (Int64($0) * 1000, Double($0)) }) }
+        let m = [LabelMatcher.equal("__name__", "m")]
+        #expect(try db.select(m, mint: 0, maxt: .max, samplesMax: 100).count == 10)
+        #expect(throws: StoreError.self) { try db.select(m, mint: 0, maxt: .max, samplesMax: 99) }
+        _ = try db.cutHeadIfNeeded(force: true)
+        #expect(try db.select(m, mint: 0, maxt: .max, samplesMax: 100).count == 10)
+        #expect(throws: StoreError.self) { try db.select(m, mint: 0, maxt: .max, samplesMax: 50) }
+    }
 }

@@ -120,6 +120,9 @@ public struct StoreQuerier: Querier {
     public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [SeriesSamples] {
         try db().select(matchers, mint: mint, maxt: maxt)
     }
+    public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, samplesMax: Int) throws -> [SeriesSamples] {
+        try db().select(matchers, mint: mint, maxt: maxt, samplesMax: samplesMax)
+    }
     public func series(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [Labels] {
         try db().series(matchers, mint: mint, maxt: maxt)
     }

@@ -35,6 +35,7 @@ struct FamilyTracker {
     /// The family of the last metadata line.
     var currentName: [UInt8] = []
     var currentNameString = ""
+    var currentIndex = -1
     var currentType: MetricType = .unknown
 
     /// The name bytes of the last sample, and the family and type it resolved to.
@@ -44,12 +45,19 @@ struct FamilyTracker {
 
     mutating func record(_ kind: MetadataKind, _ buf: UnsafeBufferPointer<UInt8>, name: Range<Int>, text: Range<Int>,
                          line: Int, om: Bool) throws(ExpositionError) {
-        let nameString = String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)
         let textBytes = UnsafeBufferPointer(rebasing: buf[text])
         let idx: Int
-        if let existing = index[nameString] {
+        let nameString: String
+        if currentName.count == name.count, !currentName.isEmpty,
+           currentName.withUnsafeBufferPointer({ memcmp($0.baseAddress!, buf.baseAddress! + name.lowerBound, name.count) == 0 }) {
+            // The usual HELP-then-TYPE pair: the family of the previous metadata line.
+            idx = currentIndex
+            nameString = currentNameString
+        } else if let existing = index[String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)] {
+            nameString = entries[existing].name
             idx = existing
         } else {
+            nameString = String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)
             idx = entries.count
             entries.append((nameString, MetricMetadata()))
             given.append(0)
@@ -86,9 +94,10 @@ struct FamilyTracker {
             }
             entries[idx].1.unit = unit
         }
-        if currentNameString != nameString {
+        if currentIndex != idx || currentName.isEmpty {
             currentName = Array(buf[name])
             currentNameString = nameString
+            currentIndex = idx
         }
         currentType = entries[idx].1.type
         lastSampleName = nil

@@ -19,7 +19,50 @@ final class HTTPFetcher: ScrapeFetcher, @unchecked Sendable {
         self.userAgent = userAgent
     }
 
+    /// The plain-HTTP path of this loop's target, made at the first scrape (nil: the target needs the general client).
+    private let plainLock = NSLock()
+    private var plain: (url: String, scraper: PlainHTTPScraper?)?
+
+    private func plainScraper(_ target: ScrapeTarget, timeoutMs: Int64) -> PlainHTTPScraper? {
+        plainLock.withLock {
+            if let plain, plain.url == target.url { return plain.scraper }
+            var headers = [("Accept", ExpositionFormat.scrapeAcceptHeader), ("Accept-Encoding", "gzip"), ("User-Agent", userAgent),
+                           ("X-Prometheus-Scrape-Timeout-Seconds", String(Double(timeoutMs) / 1000))]
+            if let value = auth.headerValue { headers.append(("Authorization", value)) }
+            let scraper = PlainHTTPScraper(url: target.url, headers: headers, bodyBytesMax: bodyBytesMax)
+            plain = (target.url, scraper)
+            return scraper
+        }
+    }
+
     func fetch(_ target: ScrapeTarget, timeoutMs: Int64) async throws -> (body: [UInt8], contentType: String?) {
+        if let scraper = plainScraper(target, timeoutMs: timeoutMs) {
+            let outcome: PlainHTTPScraper.Outcome
+            do { outcome = try await scraper.fetch(timeoutMs: timeoutMs) } catch let e as ScrapeError {
+                throw ScrapeError("Get \"\(target.url)\": \(e.message)")
+            }
+            if case .response(let head, var body) = outcome {
+                guard head.status == 200 else {
+                    throw ScrapeError("server returned HTTP status \(head.status) \(head.reason)")
+                }
+                try decompressIfNeeded(&body, encoding: head.contentEncoding)
+                return (body, head.contentType)
+            }
+        }
+        return try await fetchWithClient(target, timeoutMs: timeoutMs)
+    }
+
+    private func decompressIfNeeded(_ body: inout [UInt8], encoding: String?) throws {
+        let encoding = encoding?.lowercased()
+        if encoding == "gzip" || (encoding == nil && Gzip.isGzip(body)) {
+            do { body = try Gzip.decompress(body, limit: bodyBytesMax) } catch {
+                throw ScrapeError("decompressing the gzip response failed: \(error)")
+            }
+        }
+    }
+
+    /// The general path: HTTPS, redirects, anything the plain path does not take.
+    private func fetchWithClient(_ target: ScrapeTarget, timeoutMs: Int64) async throws -> (body: [UInt8], contentType: String?) {
         var request = HTTPClientRequest(url: target.url)
         request.headers.add(name: "Accept", value: ExpositionFormat.scrapeAcceptHeader)
         request.headers.add(name: "Accept-Encoding", value: "gzip")
@@ -45,12 +88,7 @@ final class HTTPFetcher: ScrapeFetcher, @unchecked Sendable {
             throw ScrapeError("reading the response of \(target.url) failed: \(error)")
         }
         var body = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
-        let encoding = response.headers.first(name: "Content-Encoding")?.lowercased()
-        if encoding == "gzip" || (encoding == nil && Gzip.isGzip(body)) {
-            do { body = try Gzip.decompress(body, limit: bodyBytesMax) } catch {
-                throw ScrapeError("decompressing the gzip response failed: \(error)")
-            }
-        }
+        try decompressIfNeeded(&body, encoding: response.headers.first(name: "Content-Encoding"))
         return (body, response.headers.first(name: "Content-Type"))
     }
 

@@ -37,6 +37,24 @@ package struct ScrapeResult {
     var seen: [Int32] = []
 
     package init() { batch.collectHandles = true }
+
+    /// An empty result that takes over `old`'s buffers, keeping their capacity.
+    init(reusing old: inout ScrapeResult) {
+        self.init()
+        // Swapped, not copied, so the buffers stay uniquely referenced and are emptied in place.
+        swap(&batch, &old.batch)
+        swap(&entryOfSeries, &old.entryOfSeries)
+        swap(&seen, &old.seen)
+        batch.keyBytes.removeAll(keepingCapacity: true)
+        batch.series.removeAll(keepingCapacity: true)
+        batch.timestamps.removeAll(keepingCapacity: true)
+        batch.values.removeAll(keepingCapacity: true)
+        batch.handles.removeAll(keepingCapacity: true)
+        batch.collectHandles = true
+        batch.deferWALWrite = false
+        entryOfSeries.removeAll(keepingCapacity: true)
+        seen.removeAll(keepingCapacity: true)
+    }
 }
 
 /// Builds the batch one scrape stores: series from the cache (or parsed, labelled and relabeled when new),
@@ -45,11 +63,14 @@ package struct ScrapeAppender {
     let target: ScrapeTarget
     let config: ScrapeConfig
     let limits: ScrapeLimits
+    /// Leave out the key bytes of series the store gave a handle for (nobody but the store reads this batch).
+    let keyless: Bool
 
-    package init(target: ScrapeTarget, config: ScrapeConfig, limits: ScrapeLimits) {
+    package init(target: ScrapeTarget, config: ScrapeConfig, limits: ScrapeLimits, keyless: Bool = false) {
         self.target = target
         self.config = config
         self.limits = limits
+        self.keyless = keyless
     }
 
     /// Parses `bytes` and fills `result`. Throws on anything that must fail the whole scrape (the caller then
@@ -90,7 +111,7 @@ package struct ScrapeAppender {
                     cache.setExplicitTimestamp(index, false)
                     result.seen.append(index)
                 }
-                cache.addSample(index, t: t, v: parser.value, to: &result.batch)
+                cache.addSample(index, t: t, v: parser.value, to: &result.batch, keyless: keyless)
                 result.entryOfSeries.append(index)
                 if var ex = parser.exemplar, let labels = Labels(encoded: cache[index].key) {
                     if ex.timestamp == nil { ex.timestamp = t }

@@ -41,6 +41,8 @@ actor ScrapeLoop {
     private var prevSeen: [Int32] = []
     private var reportKeys: [[UInt8]] = []
     private var lastTimestamp: Int64 = 0
+    /// The last scrape's buffers, emptied and refilled by the next one (no reallocation per scrape).
+    private var spare = ScrapeResult()
 
     private nonisolated let statusBox: StatusBox
     nonisolated var status: TargetStatus { statusBox.get() }
@@ -90,10 +92,12 @@ actor ScrapeLoop {
         }
     }
 
-    /// One scrape: fetch, parse, store. Public to the manager for push-triggered scrapes.
-    func scrapeOnce() async {
+    /// One scrape: fetch, parse, store. Public to the manager for push-triggered scrapes, which are
+    /// `acknowledged`: their samples are written to the WAL file before this returns. A periodic scrape's
+    /// WAL record may wait in memory for a moment (`EncodedBatch.deferWALWrite`).
+    func scrapeOnce(acknowledged: Bool = false) async {
         let start = clock.nowMs()
-        var result = ScrapeResult()
+        var result = ScrapeResult(reusing: &spare)
         var failure: String?
         var fetched: (body: [UInt8], contentType: String?)?
         do { fetched = try await fetcher.fetch(target, timeoutMs: target.timeoutMs) } catch is CancellationError {
@@ -109,7 +113,7 @@ actor ScrapeLoop {
         generation &+= 1
         do {
             guard let (body, contentType) = fetched else { throw ScrapeError(failure ?? "no response") }
-            let appender = ScrapeAppender(target: target, config: config, limits: limits)
+            let appender = ScrapeAppender(target: target, config: config, limits: limits, keyless: !sink.forwardsBatches)
             try appender.append(body, format: ExpositionFormat.from(contentType: contentType), timestamp: ts,
                                 cache: &cache, generation: generation, into: &result)
         } catch let e as ScrapeError {
@@ -120,11 +124,12 @@ actor ScrapeLoop {
         let durationS = Double(clock.nowMs() - start) / 1000
         if failure != nil {
             let scraped = result.samplesScraped
-            result = ScrapeResult()
+            result = ScrapeResult(reusing: &result)
             result.samplesScraped = scraped
         }
         appendStaleness(&result.batch, seenNow: failure == nil ? result.seen : [], at: ts)
         appendReport(&result.batch, up: failure == nil, durationS: durationS, result: result, at: ts)
+        result.batch.deferWALWrite = !acknowledged
         do {
             let commit = try sink.write(result.batch)
             if commit.handles.count >= result.entryOfSeries.count {
@@ -136,13 +141,14 @@ actor ScrapeLoop {
         } catch {
             failure = "storing the scrape failed: \(error)"
         }
-        prevSeen = failure == nil ? result.seen : []
+        if failure == nil { swap(&prevSeen, &result.seen) } else { prevSeen = [] }
         if generation % ScrapeLoop.cacheGenerationsKept == 0 {
             cache.evict(unseenSince: generation &- ScrapeLoop.cacheGenerationsKept)
             prevSeen = cache.seenWithoutTimestamp(generation)
             if failure != nil { prevSeen = [] }
         }
         if let exemplars, !result.exemplars.isEmpty { exemplars.add(result.exemplars) }
+        spare = ScrapeResult(reusing: &result)
         statusBox.update { s in
             s.health = failure == nil ? .up : .down
             s.lastError = failure ?? ""

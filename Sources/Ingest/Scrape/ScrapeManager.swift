@@ -111,7 +111,7 @@ public final class ScrapeManager: Service, @unchecked Sendable {
     /// stored before the push is acknowledged).
     public func scrapeNow(job: String) async {
         let loops = lock.withLock { jobs[job].map { Array($0.loops.values.map(\.loop)) } ?? [] }
-        for loop in loops { await loop.scrapeOnce() }
+        for loop in loops { await loop.scrapeOnce(acknowledged: true) }
     }
 
     // MARK: - Targets

@@ -27,9 +27,10 @@ package struct SeriesCache {
     private var lastSeen: [UInt32] = []
     private var explicit: [Bool] = []
     private var handles: [SeriesHandle?] = []
-    private var heads: [UInt64: Int32] = [:]
-    private var next: [Int32] = []
     private var hashes: [UInt64] = []
+    /// Open addressing over `hashes` (entry index + 1; 0 is empty), linear probing, at most half full:
+    /// the lookup per sample costs no general-purpose hashing of the key.
+    private var slots: [Int32] = []
 
     package init() {}
 
@@ -37,15 +38,21 @@ package struct SeriesCache {
 
     /// Index of the entry for `bytes[range]`, if cached.
     func find(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, hash: UInt64) -> Int32? {
-        var i = heads[hash] ?? -1
-        while i >= 0 {
-            let match = raws[Int(i)].withUnsafeBufferPointer {
-                $0.count == range.count && memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var p = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = slots[p]
+            if slot == 0 { return nil }
+            let i = Int(slot - 1)
+            if hashes[i] == hash {
+                let match = raws[i].withUnsafeBufferPointer {
+                    $0.count == range.count && memcmp($0.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0
+                }
+                if match { return Int32(i) }
             }
-            if match { return i }
-            i = next[Int(i)]
+            p = (p + 1) & mask
         }
-        return nil
     }
 
     mutating func insert(_ entry: Entry, hash: UInt64) -> Int32 {
@@ -56,9 +63,24 @@ package struct SeriesCache {
         explicit.append(entry.explicitTimestamp)
         handles.append(entry.handle)
         hashes.append(hash)
-        next.append(heads[hash] ?? -1)
-        heads[hash] = i
+        if raws.count * 2 > slots.count {
+            rebuildSlots(capacity: max(64, slots.count * 2))
+        } else {
+            place(Int(i))
+        }
         return i
+    }
+
+    private mutating func rebuildSlots(capacity: Int) {
+        slots = [Int32](repeating: 0, count: capacity)
+        for i in hashes.indices { place(i) }
+    }
+
+    private mutating func place(_ i: Int) {
+        let mask = slots.count - 1
+        var p = Int(truncatingIfNeeded: hashes[i]) & mask
+        while slots[p] != 0 { p = (p + 1) & mask }
+        slots[p] = Int32(i + 1)
     }
 
     subscript(i: Int32) -> Entry {
@@ -72,9 +94,15 @@ package struct SeriesCache {
     mutating func setExplicitTimestamp(_ i: Int32, _ on: Bool) { if explicit[Int(i)] != on { explicit[Int(i)] = on } }
     mutating func setHandle(_ i: Int32, _ h: SeriesHandle?) { handles[Int(i)] = h }
 
-    /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle.
-    func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch) {
-        batch.add(key: keys[Int(i)], t: t, v: v, handle: handles[Int(i)])
+    /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle; with `keyless`,
+    /// a series that has a handle goes without its key bytes.
+    func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch, keyless: Bool) {
+        let handle = handles[Int(i)]
+        if keyless, handle != nil {
+            batch.add(key: [], t: t, v: v, handle: handle)
+        } else {
+            batch.add(key: keys[Int(i)], t: t, v: v, handle: handle)
+        }
     }
 
     /// Entries the scrape of `generation` stored a sample for without an explicit timestamp.

@@ -34,7 +34,8 @@ final class WAL {
     private var segmentBytes = 0
     private(set) var dirty = false
     private(set) var fsyncCount = 0
-    private var buffer: [UInt8] = []
+    /// Encoded records not yet written to the file (see `log(_:deferred:)`).
+    private var pending: [UInt8] = []
 
     init(dir: String, policy: FsyncPolicy) {
         self.dir = dir
@@ -58,6 +59,7 @@ final class WAL {
 
     private func startSegment(_ n: Int) throws {
         if fd >= 0 {
+            try flush()
             fsync(fd)
             fsyncCount += 1
             Glibc.close(fd)
@@ -83,16 +85,32 @@ final class WAL {
         try log([(type, payload)])
     }
 
-    /// Appends several records with one write(2).
-    func log(_ records: [(WALRecordType, [UInt8])]) throws {
+    /// Appends several records with one write(2). With `deferred` (samples no client waits on: scrapes), the
+    /// records may stay in memory until `deferredBytesMax` of them gather, the next non-deferred write, or
+    /// `flush()` (the store's maintenance loop calls it every few hundred milliseconds) — as Prometheus keeps
+    /// scraped samples in a WAL page buffer. Records are written in the order they were logged either way.
+    func log(_ records: [(WALRecordType, [UInt8])], deferred: Bool = false) throws {
         guard fd >= 0 else { throw StoreError.closed }
-        buffer.removeAll(keepingCapacity: true)
-        for (type, payload) in records { WAL.encodeRecord(type, payload, into: &buffer) }
-        if segmentBytes > 0 && segmentBytes + buffer.count > WAL.segmentBytesMax { try rotate() }
-        try buffer.withUnsafeBytes { try FileIO.writeAll(fd: fd, $0, path: dir + "/" + WAL.segmentName(segment)) }
-        segmentBytes += buffer.count
-        dirty = true
+        let size = records.reduce(0) { $0 + WAL.headerBytes + $1.1.count }
+        if segmentBytes + pending.count > 0 && segmentBytes + pending.count + size > WAL.segmentBytesMax {
+            try rotate()
+        }
+        for (type, payload) in records { WAL.encodeRecord(type, payload, into: &pending) }
+        if !deferred || pending.count >= WAL.deferredBytesMax { try flush() }
         if policy == .always { try sync() }
+    }
+
+    /// Deferred records are written once this many bytes of them gather: a few writes a second at a
+    /// thousand scrapes every 15 s, instead of one per scrape.
+    static let deferredBytesMax = 256 << 10
+
+    /// Writes the records waiting in memory to the segment file.
+    func flush() throws {
+        guard fd >= 0, !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try FileIO.writeAll(fd: fd, $0, path: dir + "/" + WAL.segmentName(segment)) }
+        segmentBytes += pending.count
+        pending.removeAll(keepingCapacity: pending.count <= WAL.deferredBytesMax * 2)
+        dirty = true
     }
 
     static func encodeRecord(_ type: WALRecordType, _ payload: [UInt8], into out: inout [UInt8]) {
@@ -105,6 +123,7 @@ final class WAL {
     }
 
     func sync() throws {
+        try flush()
         guard fd >= 0, dirty else { return }
         guard fsync(fd) == 0 else { throw StoreError.io("fsync WAL segment \(segment): \(FileIO.errnoText())") }
         fsyncCount += 1

@@ -1,9 +1,9 @@
 import Foundation
 
-/// A scrape target the test controls: a small Python HTTP server that answers `/metrics` with the bytes of
-/// `<dir>/body`, the status in `<dir>/status` (default 200) and the headers in `<dir>/headers`
-/// (`Name: value` lines; default `Content-Type: text/plain; version=0.0.4`). Changing the files changes
-/// the next scrape; stopping the process makes the target unreachable.
+/// A scrape target the test controls: a small Python HTTP server that answers `/metrics` from `<dir>/response`:
+/// a status line, `Name: value` header lines (default `Content-Type: text/plain; version=0.0.4`), an empty
+/// line, then the body. `serve` replaces the file atomically, so the next scrape sees the whole new answer;
+/// stopping the process makes the target unreachable.
 final class ControlledTarget: @unchecked Sendable {
     let dir: String
     let port: Int
@@ -19,9 +19,10 @@ final class ControlledTarget: @unchecked Sendable {
             except FileNotFoundError: return default
         class H(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                body = read('body', b'')
-                status = int(read('status', b'200'))
-                headers = read('headers', b'Content-Type: text/plain; version=0.0.4').decode().splitlines()
+                head, _, body = read('response', b'200\\n\\n').partition(b'\\n\\n')
+                lines = head.decode().splitlines()
+                status = int(lines[0])
+                headers = lines[1:] or ['Content-Type: text/plain; version=0.0.4']
                 with open(os.path.join(d, 'requests'), 'a') as f:
                     f.write(self.path + ' ' + (self.headers.get('Accept') or '') + ' ' + (self.headers.get('Authorization') or '') + '\\n')
                 self.send_response(status)
@@ -39,7 +40,6 @@ final class ControlledTarget: @unchecked Sendable {
         self.dir = dir
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try ControlledTarget.script.write(toFile: dir + "/target.py", atomically: true, encoding: .utf8)
-        try "".write(toFile: dir + "/body", atomically: true, encoding: .utf8)
         let (process, port) = try startHTTPProcess(
             name: "target", executable: "/usr/bin/env", arguments: { ["python3", dir + "/target.py", dir, "\($0)"] },
             readyPath: "/metrics", logPath: dir + "/target.log")
@@ -52,9 +52,9 @@ final class ControlledTarget: @unchecked Sendable {
     }
 
     func serve(bytes: [UInt8], headers: String = "Content-Type: text/plain; version=0.0.4", status: Int = 200) throws {
-        try headers.write(toFile: dir + "/headers", atomically: true, encoding: .utf8)
-        try String(status).write(toFile: dir + "/status", atomically: true, encoding: .utf8)
-        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/body"), options: .atomic)
+        // One file, replaced atomically: a scrape never sees new headers with an old body.
+        let head = Array(("\(status)\n" + headers.split(separator: "\n").joined(separator: "\n") + "\n\n").utf8)
+        try Data(head + bytes).write(to: URL(fileURLWithPath: dir + "/response"), options: .atomic)
     }
 
     /// Request lines seen so far: path, Accept header, Authorization header.
