@@ -1,0 +1,159 @@
+import Foundation
+import OspreyCore
+
+/// One query as sent to both servers.
+struct DiffQuery: Sendable, CustomStringConvertible {
+    enum Shape: Sendable {
+        case instant(timeSeconds: Int64)
+        case range(start: Int64, end: Int64, step: Int64)
+    }
+    let expression: GeneratedExpression
+    let shape: Shape
+
+    /// The request target for a server speaking `text`.
+    func requestTarget(_ text: String) -> String {
+        switch shape {
+        case .instant(let t): return target("/api/v1/query", [("query", text), ("time", String(t))])
+        case .range(let start, let end, let step):
+            return target("/api/v1/query_range", [("query", text), ("start", String(start)), ("end", String(end)), ("step", String(step))])
+        }
+    }
+
+    var description: String {
+        switch shape {
+        case .instant(let t): return "instant query at \(t): \(expression.text)"
+        case .range(let start, let end, let step): return "range query start=\(start) end=\(end) step=\(step): \(expression.text)"
+        }
+    }
+}
+
+/// A query API answer reduced to what is compared: the error type, or the result type and its series
+/// (a scalar or string is one series without labels) with points as (ms, value text), in response order.
+struct QueryAnswer: Sendable, CustomStringConvertible {
+    var errorType: String?
+    var error: String?
+    var resultType = ""
+    var series: [(labels: Labels, points: [(t: Int64, v: String)])] = []
+
+    init(_ response: HTTPResponse) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            errorType = "malformed"
+            error = "HTTP \(response.status), not a JSON object: \(response.text.prefix(300))"
+            return
+        }
+        if object["status"] as? String != "success" {
+            errorType = object["errorType"] as? String ?? "missing errorType"
+            error = object["error"] as? String ?? "HTTP \(response.status) without an error message"
+            return
+        }
+        guard let data = object["data"] as? [String: Any], let type = data["resultType"] as? String else {
+            errorType = "malformed"
+            error = "success without data.resultType: \(response.text.prefix(300))"
+            return
+        }
+        resultType = type
+        func point(_ any: Any?) -> (Int64, String)? {
+            guard let pair = any as? [Any], pair.count == 2, let t = (pair[0] as? NSNumber)?.doubleValue, let v = pair[1] as? String else { return nil }
+            return (Int64((t * 1000).rounded()), v)
+        }
+        func labels(_ any: Any?) -> Labels { Labels((any as? [String: String]) ?? [:]) }
+        switch type {
+        case "scalar", "string":
+            if let p = point(data["result"]) { series = [(Labels([:] as [String: String]), [p])] }
+        case "vector":
+            for item in data["result"] as? [[String: Any]] ?? [] {
+                series.append((labels(item["metric"]), point(item["value"]).map { [$0] } ?? []))
+            }
+        case "matrix":
+            for item in data["result"] as? [[String: Any]] ?? [] {
+                series.append((labels(item["metric"]), (item["values"] as? [Any] ?? []).compactMap(point)))
+            }
+        default:
+            errorType = "malformed"
+            error = "unknown resultType \(type)"
+        }
+    }
+
+    var description: String {
+        if let errorType { return "error \(errorType): \(error ?? "")" }
+        let shown = series.prefix(6).map { s in
+            let points = s.points.prefix(4).map { "\($0.v)@\($0.t)" }.joined(separator: " ")
+            return "\(s.labels) => \(points)\(s.points.count > 4 ? " …(\(s.points.count) points)" : "")"
+        }
+        return "\(resultType) of \(series.count) series: [\(shown.joined(separator: "; "))\(series.count > 6 ? "; …" : "")]"
+    }
+}
+
+enum AnswerComparison {
+    /// Values agree when both are NaN, both the same infinity, or within this relative difference.
+    /// Summation order differs between engines (Prometheus 3 uses Kahan summation in sum/avg and the
+    /// *_over_time functions, 2.42 does not), which moves results by a few units in the last place;
+    /// 1e-9 leaves room for that while any real difference in a function's result is far larger.
+    static let relativeTolerance = 1e-9
+    /// Below this magnitude values compare absolutely (a sum that cancels to 0 in one engine and 1e-13 in another).
+    static let absoluteTolerance = 1e-9
+
+    static func valuesAgree(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        guard let x = parseGoFloat(a), let y = parseGoFloat(b) else { return false }
+        if x.isNaN || y.isNaN { return x.isNaN && y.isNaN }
+        if x.isInfinite || y.isInfinite { return x == y }
+        let difference = abs(x - y)
+        return difference <= absoluteTolerance || difference <= relativeTolerance * max(abs(x), abs(y))
+    }
+
+    /// What differs between the reference answer and the subject's, or an empty list.
+    static func differences(reference: QueryAnswer, subject: QueryAnswer, ordered: Bool) -> [String] {
+        if reference.errorType != nil || subject.errorType != nil {
+            if reference.errorType == subject.errorType { return [] }
+            return ["reference \(reference.errorType.map { "fails (\($0))" } ?? "succeeds"), subject \(subject.errorType.map { "fails (\($0))" } ?? "succeeds")"]
+        }
+        if reference.resultType != subject.resultType {
+            return ["result type: reference \(reference.resultType), subject \(subject.resultType)"]
+        }
+        var problems: [String] = []
+        func index(_ answer: QueryAnswer, _ who: String) -> [Labels: [(t: Int64, v: String)]] {
+            var out: [Labels: [(t: Int64, v: String)]] = [:]
+            for s in answer.series {
+                if out[s.labels] != nil { problems.append("\(who) returns series \(s.labels) twice") }
+                out[s.labels] = s.points
+            }
+            return out
+        }
+        let want = index(reference, "reference"), got = index(subject, "subject")
+        let missing = want.keys.filter { got[$0] == nil }.sorted()
+        let extra = got.keys.filter { want[$0] == nil }.sorted()
+        if !missing.isEmpty { problems.append("\(missing.count) series missing in subject, e.g. \(missing.prefix(3).map(\.description))") }
+        if !extra.isEmpty { problems.append("\(extra.count) series only in subject, e.g. \(extra.prefix(3).map(\.description))") }
+        for (labels, wantPoints) in want.sorted(by: { $0.key < $1.key }) {
+            guard let gotPoints = got[labels] else { continue }
+            if let problem = pointDifference(wantPoints, gotPoints) { problems.append("\(labels): \(problem)") }
+        }
+        if ordered && problems.isEmpty {
+            let wantOrder = reference.series.map { $0.points.first?.v ?? "" }
+            let gotOrder = subject.series.map { $0.points.first?.v ?? "" }
+            if wantOrder.count != gotOrder.count || !zip(wantOrder, gotOrder).allSatisfy({ valuesAgree($0, $1) }) {
+                problems.append("order of values: reference \(wantOrder.prefix(10)), subject \(gotOrder.prefix(10))")
+            }
+        }
+        return problems
+    }
+
+    private static func pointDifference(_ want: [(t: Int64, v: String)], _ got: [(t: Int64, v: String)]) -> String? {
+        let wantByTime = Dictionary(want.map { ($0.t, $0.v) }, uniquingKeysWith: { a, _ in a })
+        let gotByTime = Dictionary(got.map { ($0.t, $0.v) }, uniquingKeysWith: { a, _ in a })
+        let missing = want.filter { gotByTime[$0.t] == nil }.map(\.t)
+        let extra = got.filter { wantByTime[$0.t] == nil }.map(\.t)
+        let differing = want.compactMap { w -> String? in
+            guard let g = gotByTime[w.t], !valuesAgree(w.v, g) else { return nil }
+            return "@\(w.t) reference \(w.v), subject \(g)"
+        }
+        if missing.isEmpty && extra.isEmpty && differing.isEmpty && want.count == got.count { return nil }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("points missing at \(missing.prefix(3))") }
+        if !extra.isEmpty { parts.append("extra points at \(extra.prefix(3))") }
+        if !differing.isEmpty { parts.append("\(differing.count) values differ: \(differing.prefix(3).joined(separator: ", "))") }
+        if want.count != got.count && parts.isEmpty { parts.append("\(want.count) points, subject \(got.count)") }
+        return parts.joined(separator: "; ")
+    }
+}
