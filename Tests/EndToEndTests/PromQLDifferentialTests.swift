@@ -13,7 +13,8 @@ import Testing
 ///
 /// Environment: `OSPREY_E2E_SEED` replays a run; `OSPREY_PQDIFF_EXPRESSIONS` sets how many expressions
 /// (default 2,400); `OSPREY_PQDIFF_SUBJECT=prometheus` asks a second Prometheus instead of Osprey, which
-/// checks the harness itself (it must find no difference at all).
+/// checks the harness itself (it must find no difference at all); `OSPREY_PQDIFF_LOG=path` writes every
+/// query with both answers to that file.
 @Suite(.serialized)
 struct PromQLDifferentialTests {
     static let prometheusPath = "/usr/bin/prometheus"
@@ -144,6 +145,7 @@ struct PromQLDifferentialTests {
                 [
                     "--config.file=\(configPath)", "--storage.tsdb.path=\(dir)/\(name)", "--web.listen-address=127.0.0.1:\(port)",
                     "--web.enable-remote-write-receiver", "--log.level=warn",
+
                 ]
             },
             readyPath: "/-/ready", logPath: dir + "/\(name).log")
@@ -199,6 +201,7 @@ struct PromQLDifferentialTests {
         var explained: [String: Int] = [:]
         var unexplained: [String] = []
         var transportFailures: [String] = []
+        var log: [String] = []
 
         func summary(seed: UInt64, expressions: Int, subject: String) -> String {
             var lines = ["PromQL differential test, seed \(seed): \(expressions) expressions, \(compared) queries compared with \(subject); "
@@ -210,6 +213,8 @@ struct PromQLDifferentialTests {
 
     static func run(_ queries: [DiffQuery], reference: HTTPClient, subject: HTTPClient, subjectSpeaks242: Bool) -> Outcome {
         let outcome = Locked(Outcome())
+        let logPath = ProcessInfo.processInfo.environment["OSPREY_PQDIFF_LOG"]
+        let logging = logPath != nil
         let group = ThreadGroup(count: queryThreads, name: "promql-diff") { worker in
             for index in stride(from: worker, to: queries.count, by: queryThreads) {
                 let query = queries[index]
@@ -229,6 +234,7 @@ struct PromQLDifferentialTests {
                     o.compared += 1
                     if want.errorType != nil && got.errorType != nil { o.bothFailed += 1 }
                     if want.errorType == nil && !want.series.isEmpty { o.referenceNonEmpty += 1 }
+                    if logging { o.log.append("\(query)\n    Prometheus: \(want)\n    subject:    \(got)") }
                     if let known {
                         o.explained[known.name, default: 0] += 1
                     } else if !problems.isEmpty {
@@ -244,6 +250,7 @@ struct PromQLDifferentialTests {
         if !group.join(timeoutSeconds: 1_800) {
             outcome.withLock { $0.transportFailures.append("queries still running after 30 minutes") }
         }
+        if let logPath { try? outcome.current.log.joined(separator: "\n").write(toFile: logPath, atomically: true, encoding: .utf8) }
         return outcome.current
     }
 

@@ -77,7 +77,7 @@ struct PromQLExprGenerator {
         case 91..<95:
             return ("\(pick(["sort", "sort_desc"]))(\(instant(depth: depth - 1, metric: metric).text))", true)
         case 95..<97: return (pick(["absent(\(selector(metric: metric)))", "absent(nonexistent_metric{job=\"api\"})",
-                                    "vector(\(scalar(depth: depth - 1)))"]), false)
+                                    "vector(\(scalar(depth: depth - 1)))", "\(pick(Self.dateFunctions))()"]), false)
         default: return (pick(["-\(paren(instant(depth: depth - 1, metric: metric).text))",
                                "(\(instant(depth: depth - 1, metric: metric).text))"]), false)
         }
@@ -264,7 +264,8 @@ struct PromQLExprGenerator {
             op += " \(pick(["on", "ignoring"]))(\(Array(Set(labels)).sorted().joined(separator: ", ")))"
             if !isSet && chance(0.3) {
                 op += " \(pick(["group_left", "group_right"]))"
-                if chance(0.5) { op += "(\(pick(["version", "code", "le", "method"])))" }
+                // A bare group modifier followed by "(" would read the right side as its label list.
+                if chance(0.5) { op += "(\(pick(["version", "code", "le", "method"])))" } else if paren(rhs).hasPrefix("(") { op += "()" }
             }
         } else if chance(0.05) {
             op += " on()"
@@ -301,7 +302,7 @@ struct PromQLExprGenerator {
         switch int(6) {
         case 0: return "scalar(\(instant(depth: depth - 1).text))"
         case 1: return "scalar(\(pick(["cluster_scale", "sum(up)", "count(queue_depth)", "max(node_temperature_celsius)"])))"
-        case 2: return pick(["time()", "pi()"] + Self.dateFunctions.map { "\($0)()" })
+        case 2: return pick(["time()", "pi()"])
         case 3: return "\(paren(scalar(depth: depth - 1))) \(pick(Self.arithmetic)) \(paren(scalar(depth: depth - 1)))"
         case 4: return "\(paren(scalar(depth: depth - 1))) \(pick(Self.comparisons)) bool \(paren(scalar(depth: depth - 1)))"
         default: return "-\(paren(scalar(depth: depth - 1)))"
