@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest",
+                "OspreyCore", "MetricStore", "Ingest", "PromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "Osprey",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline",
+                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline", "PromQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,6 +104,6 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: [
             "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
     ]
 )

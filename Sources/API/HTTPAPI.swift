@@ -17,6 +17,8 @@ public struct APIDependencies: Sendable {
     public var sink: SampleSink?
     /// Extra routes added by the server's parts (scrape, push, OTLP, …), each given the router.
     public var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []
+    /// The PromQL engine and status sources; when set, the query and status endpoints and the query page are served.
+    public var query: QueryAPIDependencies?
 
     public init(store: StoreHandle, metricsText: @escaping @Sendable () -> String, version: String, remoteWriteLimits: RemoteWriteLimits = RemoteWriteLimits()) {
         self.store = store
@@ -59,6 +61,7 @@ public func makeRouter(_ deps: APIDependencies) -> Router<BasicRequestContext> {
     router.get("/api/v1/status/buildinfo") { _, _ in
         json("{\"status\":\"success\",\"data\":{\"version\":\"\(deps.version)\",\"revision\":\"\",\"branch\":\"\",\"buildUser\":\"\",\"buildDate\":\"\",\"goVersion\":\"\"}}")
     }
+    if let query = deps.query { registerQueryRoutes(router, query, deps) }
     for add in deps.extraRoutes { add(router) }
     return router
 }

@@ -60,6 +60,8 @@ enum APIErrorType: String {
     case execution
     case unavailable
     case internalError = "internal"
+    case timeout
+    case canceled
 }
 
 /// An error answered in Prometheus's shape: `{"status":"error","errorType":…,"error":…}`.
@@ -72,6 +74,9 @@ struct APIError: Error {
         case .execution: return 422
         case .unavailable: return 503
         case .internalError: return 500
+        case .timeout: return 503
+        // Prometheus answers a query whose client went away with nginx's 499 (client closed request).
+        case .canceled: return 499
         }
     }
 

@@ -60,7 +60,7 @@ struct Params {
         if required && raw.isEmpty { throw APIError.badData("no match[] parameter provided") }
         return try raw.map { s in
             let m: [LabelMatcher]
-            do { m = try SeriesSelector.parse(s) } catch { throw APIError.badData("invalid parameter \"match[]\": \(error)") }
+            do { m = try QuerySyntax.parseSelector(s) } catch { throw APIError.badData("invalid parameter \"match[]\": \(error)") }
             guard m.contains(where: { !$0.matchesEmpty }) else {
                 throw APIError.badData("invalid parameter \"match[]\": match[] must contain at least one non-empty matcher")
             }

@@ -19,6 +19,7 @@ struct OspreyConfig {
     /// `remote_write`: receivers Osprey forwards every stored sample to.
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
+    var query = QuerySettings()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
@@ -91,6 +92,8 @@ enum ConfigLoader {
                 try remoteWrite(r, value, &config)
             case "otlp":
                 try otlp(r, value, &config)
+            case "query":
+                try query(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -15,6 +15,8 @@ final class Wiring: @unchecked Sendable {
     let logger: Logger
     let metricsText: @Sendable () -> String
     let scrape: ScrapeWiring
+    /// What the status endpoints report (configuration text, flags, start time).
+    let status: ServerStatus
 
     init(config: OspreyConfig, configPath: String?, sink: StoreSink, store: StoreHandle, logger: Logger,
          metricsText: @escaping @Sendable () -> String) throws {
@@ -25,6 +27,7 @@ final class Wiring: @unchecked Sendable {
         self.logger = logger
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
+        self.status = Wiring.makeStatus(config, configPath: configPath)
     }
 
     /// Adds each part's HTTP routes to the main API router.
@@ -43,6 +46,7 @@ final class Wiring: @unchecked Sendable {
             }
         }
         configureOTLP(&deps)
+        configureQuery(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -65,10 +69,12 @@ final class Wiring: @unchecked Sendable {
         }
         let next: OspreyConfig
         do { next = try ConfigLoader.load(path: configPath) } catch {
+            status.configReloadFailed()
             logger.error("reloading the configuration failed; keeping the running one", metadata: ["error": "\(error)"])
             throw error
         }
         try scrape.apply(next)
+        status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")
         logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
     }
 

@@ -1,0 +1,28 @@
+import Foundation
+import PromQL
+import Testing
+
+/// Runs every promqltest script in testdata/ (Prometheus's conformance scripts); native-histogram cases are
+/// counted as skipped.
+@Suite struct ConformanceTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("testdata")
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".test") }.sorted()
+    }
+
+    @Test func testdataIsPresent() {
+        #expect(Self.files.count >= 14)
+    }
+
+    @Test(arguments: ConformanceTests.files)
+    func script(_ name: String) async throws {
+        let text = try String(contentsOf: Self.directory.appendingPathComponent(name), encoding: .utf8)
+        let report = await PromQLTestRunner().run(script: text, name: name)
+        print("\(name): \(report.passed) passed, \(report.failed.count) failed, \(report.skipped) skipped")
+        for failure in report.failed {
+            Issue.record("\(failure)")
+        }
+        #expect(report.passed > 0)
+    }
+}
