@@ -103,7 +103,9 @@ enum AnswerComparison {
     }
 
     /// What differs between the reference answer and the subject's, or an empty list.
-    static func differences(reference: QueryAnswer, subject: QueryAnswer, ordered: Bool) -> [String] {
+    /// `tolerated` says which (reference, subject) value pairs count as equal besides `valuesAgree`.
+    static func differences(reference: QueryAnswer, subject: QueryAnswer, ordered: Bool,
+                            tolerated: ((String, String) -> Bool)? = nil) -> [String] {
         if reference.errorType != nil || subject.errorType != nil {
             if reference.errorType == subject.errorType { return [] }
             return ["reference \(reference.errorType.map { "fails (\($0))" } ?? "succeeds"), subject \(subject.errorType.map { "fails (\($0))" } ?? "succeeds")"]
@@ -127,7 +129,7 @@ enum AnswerComparison {
         if !extra.isEmpty { problems.append("\(extra.count) series only in subject, e.g. \(extra.prefix(3).map(\.description))") }
         for (labels, wantPoints) in want.sorted(by: { $0.key < $1.key }) {
             guard let gotPoints = got[labels] else { continue }
-            if let problem = pointDifference(wantPoints, gotPoints) { problems.append("\(labels): \(problem)") }
+            if let problem = pointDifference(wantPoints, gotPoints, tolerated) { problems.append("\(labels): \(problem)") }
         }
         if ordered && problems.isEmpty {
             let wantOrder = reference.series.map { $0.points.first?.v ?? "" }
@@ -139,13 +141,14 @@ enum AnswerComparison {
         return problems
     }
 
-    private static func pointDifference(_ want: [(t: Int64, v: String)], _ got: [(t: Int64, v: String)]) -> String? {
+    private static func pointDifference(_ want: [(t: Int64, v: String)], _ got: [(t: Int64, v: String)],
+                                        _ tolerated: ((String, String) -> Bool)?) -> String? {
         let wantByTime = Dictionary(want.map { ($0.t, $0.v) }, uniquingKeysWith: { a, _ in a })
         let gotByTime = Dictionary(got.map { ($0.t, $0.v) }, uniquingKeysWith: { a, _ in a })
         let missing = want.filter { gotByTime[$0.t] == nil }.map(\.t)
         let extra = got.filter { wantByTime[$0.t] == nil }.map(\.t)
         let differing = want.compactMap { w -> String? in
-            guard let g = gotByTime[w.t], !valuesAgree(w.v, g) else { return nil }
+            guard let g = gotByTime[w.t], !valuesAgree(w.v, g), tolerated?(w.v, g) != true else { return nil }
             return "@\(w.t) reference \(w.v), subject \(g)"
         }
         if missing.isEmpty && extra.isEmpty && differing.isEmpty && want.count == got.count { return nil }
@@ -155,5 +158,23 @@ enum AnswerComparison {
         if !differing.isEmpty { parts.append("\(differing.count) values differ: \(differing.prefix(3).joined(separator: ", "))") }
         if want.count != got.count && parts.isEmpty { parts.append("\(want.count) points, subject \(got.count)") }
         return parts.joined(separator: "; ")
+    }
+}
+
+extension QueryAnswer {
+    /// The same answer with `__name__` removed from every series.
+    var withoutMetricNames: QueryAnswer {
+        var copy = self
+        copy.series = series.map { (Labels($0.labels.filter { $0.name != Labels.metricNameLabel }), $0.points) }
+        return copy
+    }
+
+    /// For each timestamp, the sorted values of all series there (NaN as "NaN"): what a selection among ties leaves equal.
+    var valuesByTime: [Int64: [String]] {
+        var out: [Int64: [Double]] = [:]
+        for s in series { for p in s.points { out[p.t, default: []].append(parseGoFloat(p.v) ?? .nan) } }
+        return out.mapValues { values in
+            values.sorted { a, b in a.isNaN ? false : (b.isNaN ? true : a < b) }.map { $0.isNaN ? "NaN" : String($0) }
+        }
     }
 }

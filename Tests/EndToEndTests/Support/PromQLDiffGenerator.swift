@@ -83,10 +83,12 @@ struct PromQLExprGenerator {
         }
     }
 
-    mutating func selectorWithModifiers(metric: String?) -> String {
+    /// A selector, now and then with offset and @ (`bothModifiers: false`: never both at once).
+    mutating func selectorWithModifiers(metric: String?, bothModifiers: Bool = true) -> String {
         var s = selector(metric: metric)
-        if chance(0.15) { s += " offset \(pick(Self.offsets))" }
-        if chance(0.08) { s += " @ \(atTime())" }
+        let offset = chance(0.15)
+        if offset { s += " offset \(pick(Self.offsets))" }
+        if (bothModifiers || !offset) && chance(0.08) { s += " @ \(atTime())" }
         return s
     }
 
@@ -189,7 +191,7 @@ struct PromQLExprGenerator {
         case 8:
             let timestamps = pick(["batch_job_last_run", "timestamp(\(selector()))", arg])
             return "\(pick(Self.dateFunctions))(\(timestamps))"
-        default: return "timestamp(\(selectorWithModifiers(metric: metric)))"
+        default: return "timestamp(\(selectorWithModifiers(metric: metric, bothModifiers: false)))"
         }
     }
 
@@ -314,7 +316,7 @@ struct PromQLExprGenerator {
     mutating func broken() -> String {
         let valid = instant(depth: 2).text
         switch int(7) {
-        case 0: return String(valid.dropLast())
+        case 0: return "(" + valid
         case 1: return valid + ")"
         case 2: return "rate(\(selector()))"
         case 3: return "sum by (job) (\(selector())[5m])"
