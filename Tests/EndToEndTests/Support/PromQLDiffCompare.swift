@@ -178,3 +178,106 @@ extension QueryAnswer {
         }
     }
 }
+
+extension QueryAnswer {
+    /// The same answer without points before `ms`, and without series left empty.
+    func onlyAfter(_ ms: Int64) -> QueryAnswer {
+        var copy = self
+        copy.series = series.map { ($0.labels, $0.points.filter { $0.t >= ms }) }.filter { !$0.1.isEmpty }
+        return copy
+    }
+}
+
+/// Text rewrites of generated expressions used to check a known difference.
+enum PromQLRewrite {
+    /// Every `stddev`/`stdvar` aggregation `OP G (x)` becomes `(OP G (x) + 0 * sum G (x))`: NaN for groups that
+    /// hold NaN or ±Inf (as Prometheus 3 answers), unchanged otherwise. Nil when the text has none.
+    static func nanPropagatingStddev(_ text: String) -> String? {
+        var chars = Array(text)
+        var changed = false
+        var searchEnd = chars.count
+        while let start = lastAggregation(in: chars, before: searchEnd) {
+            searchEnd = start
+            let op = String(chars[start..<(start + 6)])
+            var i = start + 6
+            var grouping = ""
+            func skipSpaces() { while i < chars.count && chars[i] == " " { i += 1 } }
+            func groupingClause() -> String? {
+                skipSpaces()
+                for word in ["by", "without"] where String(chars[i...].prefix(word.count)) == word {
+                    let from = i
+                    i += word.count
+                    skipSpaces()
+                    guard i < chars.count, chars[i] == "(", let close = matchingParen(chars, i) else { return nil }
+                    i = close + 1
+                    return String(chars[from..<i])
+                }
+                return ""
+            }
+            guard let before = groupingClause() else { continue }
+            grouping = before
+            skipSpaces()
+            guard i < chars.count, chars[i] == "(", let close = matchingParen(chars, i) else { continue }
+            let argument = String(chars[i...close])
+            i = close + 1
+            let afterStart = i
+            if grouping.isEmpty, let after = groupingClause(), !after.isEmpty { grouping = after } else { i = afterStart }
+            let replacement = "(\(op) \(grouping) \(argument) + 0 * sum \(grouping) \(argument))"
+            chars.replaceSubrange(start..<i, with: Array(replacement))
+            changed = true
+        }
+        return changed ? String(chars) : nil
+    }
+
+    /// The start of the last `stddev`/`stdvar` aggregation (not `*_over_time`) starting before `end`.
+    private static func lastAggregation(in chars: [Character], before end: Int) -> Int? {
+        var i = min(end, chars.count - 6) - 1
+        while i >= 0 {
+            let word = String(chars[i..<(i + 6)])
+            let boundaryBefore = i == 0 || !(chars[i - 1].isLetter || chars[i - 1] == "_")
+            let next = i + 6 < chars.count ? chars[i + 6] : " "
+            if (word == "stddev" || word == "stdvar") && boundaryBefore && !(next.isLetter || next == "_") { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    private static func matchingParen(_ chars: [Character], _ open: Int) -> Int? {
+        var depth = 0
+        var inString = false
+        var i = open
+        while i < chars.count {
+            let c = chars[i]
+            if inString {
+                if c == "\\" { i += 1 } else if c == "\"" { inString = false }
+            } else if c == "\"" {
+                inString = true
+            } else if c == "(" {
+                depth += 1
+            } else if c == ")" {
+                depth -= 1
+                if depth == 0 { return i }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The sum of every duration written in the text (`[10m:30s]`, `offset 5m`), in milliseconds.
+    static func durationSumMs(_ text: String) -> Int64 {
+        let units: [Character: Int64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        var total: Int64 = 0
+        var digits = ""
+        var previous: Character = " "
+        for c in text {
+            if c.isNumber && (digits.isEmpty ? !(previous.isLetter || previous == "_" || previous == ".") : true) {
+                digits.append(c)
+            } else {
+                if let n = Int64(digits), let unit = units[c] { total += n * unit }
+                digits = ""
+            }
+            previous = c
+        }
+        return total
+    }
+}

@@ -236,7 +236,10 @@ struct PromQLExprGenerator {
         switch op {
         case "topk", "bottomk": parameter = pick(["1", "2", "3", "0", "scalar(cluster_scale)"]) + ", "
         case "quantile": parameter = pick(["0", "0.25", "0.5", "0.9", "1", "-1", "2"]) + ", "
-        case "count_values": parameter = "\"\(pick(["value", "code", "job"]))\", "
+        case "count_values":
+            // A value label that is also a "by" label groups wrongly in Prometheus 2.42 (see the known differences).
+            let label = pick(["value", "code", "job"])
+            parameter = "\"\(grouping.hasPrefix("by") && grouping.contains(label) ? "value" : label)\", "
         default: parameter = ""
         }
         if grouping.isEmpty { return "\(op)(\(parameter)\(arg))" }
