@@ -65,7 +65,7 @@ extension Evaluator {
         return e
     }
 
-    private func isRangeArg(_ e: Expr) -> Bool {
+    func isRangeArg(_ e: Expr) -> Bool {
         switch unwrapParens(e) {
         case .matrixSelector, .subquery: return true
         default: return false
@@ -117,7 +117,7 @@ extension Evaluator {
                 if input.points.isEmpty && input.before == nil && input.after == nil { continue }
                 let i = stepIndex(ts)
                 input.args = scalars.map { $0[i] }
-                let call = RangeCall(input: input, stepTime: ts - src.offsetMs, rangeMs: src.rangeMs)
+                let call = RangeCall(input: input, stepTime: ts, rangeMs: src.rangeMs)
                 if let v = try fn(call, &notes) { points.append(Sample(ts, v)) }
             }
             if points.isEmpty { continue }
