@@ -18,8 +18,8 @@ extension Expr {
 }
 
 /// Range functions `anchored` and `smoothed` selections may feed (Prometheus's lists).
-let anchoredSafeFunctions: Set<String> = ["changes", "delta", "increase", "rate", "resets"]
-let smoothedSafeFunctions: Set<String> = ["delta", "increase", "rate"]
+let anchoredSafeFunctions = RangeFunctions.anchoredSafe
+let smoothedSafeFunctions = RangeFunctions.smoothedSafe
 
 /// Prometheus's type checks after parsing, in its order (children first), reporting the first problem.
 /// Also settles vector matching: set operators are many-to-many, and operations with a scalar side have none.

@@ -8,7 +8,7 @@ extension Evaluator {
             guard let p = a.param, case .string(let labelName, _) = unwrapParens(p) else {
                 throw fail("count_values expects a string parameter")
             }
-            guard isValidLabelName(labelName) else { throw fail("invalid label name \"\(labelName)\"") }
+            guard LabelFunctions.isValidLabelName(labelName) else { throw fail("invalid label name \"\(labelName)\"") }
             let input = try evalSeries(a.expr)
             return try rangeEval([input]) { v, _ in countValues(a, grouping, labelName, v[0]) }
         }
@@ -30,19 +30,19 @@ extension Evaluator {
         switch a.op {
         case .topk, .bottomk, .limitk:
             if params.contains(where: \.isNaN) { throw fail("Parameter value is NaN") }
-            if let mn = params.min(), mn <= -9.223372036854776e18 { throw fail("Scalar value \(formatGo(mn)) underflows int64") }
-            if let mx = params.max(), mx >= 9.223372036854776e18 { throw fail("Scalar value \(formatGo(mx)) overflows int64") }
+            if let mn = params.min(), mn <= -9.223372036854776e18 { throw fail("Scalar value \(formatGoG(mn)) underflows int64") }
+            if let mx = params.max(), mx >= 9.223372036854776e18 { throw fail("Scalar value \(formatGoG(mx)) overflows int64") }
         case .limit_ratio:
             if params.contains(where: \.isNaN) { throw fail("Ratio value is NaN") }
             if let mx = params.max(), mx > 1 {
-                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGo(mx)), capping to 1 (\(positionText(pos)))")
+                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGoG(mx)), capping to 1 (\(positionText(pos)))")
             }
             if let mn = params.min(), mn < -1 {
-                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGo(mn)), capping to -1 (\(positionText(pos)))")
+                notes.warn("PromQL warning: ratio value should be between -1 and 1, got \(formatGoG(mn)), capping to -1 (\(positionText(pos)))")
             }
         case .quantile:
             for q in Set(params.map { $0.isNaN ? Double.nan : $0 }) where q.isNaN || q < 0 || q > 1 {
-                notes.warn("PromQL warning: quantile value should be between 0 and 1, got \(formatGo(q)) (\(positionText(pos)))")
+                notes.warn("PromQL warning: quantile value should be between 0 and 1, got \(formatGoG(q)) (\(positionText(pos)))")
             }
         default: break
         }
@@ -110,14 +110,14 @@ extension Evaluator {
             groups[key] = g
         }
         return order.map { key in
-            let g = groups[key]!
+            var g = groups[key]!
             var v = g.value
             switch a.op {
             case .avg: v = g.incremental ? g.mean + g.comp : g.value / g.count + g.comp / g.count
             case .count: v = g.count
             case .stdvar: v = g.value / g.count
             case .stddev: v = (g.value / g.count).squareRoot()
-            case .quantile: v = quantile(param, g.values)
+            case .quantile: v = RangeFunctions.quantile(param, &g.values)
             case .sum: v = g.value + g.comp
             default: break
             }
@@ -153,36 +153,75 @@ extension Evaluator {
                 let members = groups[key]!
                 switch a.op {
                 case .limitk: out.append(contentsOf: members.prefix(k))
-                case .topk:
-                    let sorted = members.enumerated().sorted { x, y in
-                        let (a, b) = (x.element.v, y.element.v)
-                        if a.isNaN != b.isNaN { return b.isNaN }
-                        if a != b { return a > b }
-                        return x.offset < y.offset
-                    }
-                    out.append(contentsOf: sorted.prefix(k).map(\.element))
-                default:
-                    let sorted = members.enumerated().sorted { x, y in
-                        let (a, b) = (x.element.v, y.element.v)
-                        if a.isNaN != b.isNaN { return b.isNaN }
-                        if a != b { return a < b }
-                        return x.offset < y.offset
-                    }
-                    out.append(contentsOf: sorted.prefix(k).map(\.element))
+                default: out.append(contentsOf: selectK(members, k, top: a.op == .topk))
                 }
             }
             return out
         }
     }
 
-    /// A series' stable position in [0, 1) for `limit_ratio`: the same series is picked at every step.
-    private func ratioOffset(_ l: Labels) -> Double {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in l.encoded {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
+    /// topk/bottomk of one group with Prometheus's order among equal values: a binary heap of at most `k`
+    /// elements built in input order (the smallest, for topk, at the root and replaced by a bigger newcomer),
+    /// then sorted by value with a stable insertion sort.
+    private func selectK(_ members: [Elem], _ k: Int, top: Bool) -> [Elem] {
+        // Heap order: the root is the element to evict first. NaN always counts as lower.
+        func below(_ a: Double, _ b: Double) -> Bool {
+            if a.isNaN { return true }
+            return top ? a < b : a > b
         }
-        return Double(h) / Double(UInt64.max)
+        var heap: [Elem] = []
+        func up(_ j0: Int) {
+            var j = j0
+            while j > 0 {
+                let i = (j - 1) / 2
+                if !below(heap[j].v, heap[i].v) { break }
+                heap.swapAt(i, j)
+                j = i
+            }
+        }
+        func down(_ i0: Int) {
+            var i = i0
+            while true {
+                let left = 2 * i + 1
+                if left >= heap.count { break }
+                var j = left
+                if left + 1 < heap.count && below(heap[left + 1].v, heap[left].v) { j = left + 1 }
+                if !below(heap[j].v, heap[i].v) { break }
+                heap.swapAt(i, j)
+                i = j
+            }
+        }
+        for e in members {
+            if heap.count < k {
+                heap.append(e)
+                up(heap.count - 1)
+            } else if (top ? heap[0].v < e.v : heap[0].v > e.v) || (heap[0].v.isNaN && !e.v.isNaN) {
+                heap[0] = e
+                if k > 1 { down(0) }
+            }
+        }
+        // Stable sort, best first.
+        for i in 1..<max(1, heap.count) {
+            var j = i
+            while j > 0 && below(heap[j - 1].v, heap[j].v) {
+                heap.swapAt(j, j - 1)
+                j -= 1
+            }
+        }
+        return heap
+    }
+
+    /// A series' position in [0, 1) for `limit_ratio`: the XXH64 hash of its label set (each name and value
+    /// followed by 0xff), as Prometheus computes it, so the same series are chosen.
+    private func ratioOffset(_ l: Labels) -> Double {
+        var bytes: [UInt8] = []
+        for label in l {
+            bytes.append(contentsOf: label.name.utf8)
+            bytes.append(0xff)
+            bytes.append(contentsOf: label.value.utf8)
+            bytes.append(0xff)
+        }
+        return Double(XXHash64.hash(bytes)) / Double(UInt64.max)
     }
 
     private func countValues(_ a: AggregateExpr, _ grouping: [String], _ labelName: String, _ vec: [Elem]) -> [Elem] {

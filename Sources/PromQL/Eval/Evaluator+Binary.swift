@@ -89,13 +89,15 @@ extension Evaluator {
         }
         let swapped = m.cardinality == .oneToMany
         let (lhs, rhs) = swapped ? (rhsIn, lhsIn) : (lhsIn, rhsIn)
-        let (fillForRight, fillForLeft) = swapped ? (m.fillLeft, m.fillRight) : (m.fillRight, m.fillLeft)
+        // As in Prometheus, the fill values are not swapped with the sides for group_right: `fill_right` fills
+        // a missing "one" side series and `fill_left` a missing "many" side series.
+        let (fillForRight, fillForLeft) = (m.fillRight, m.fillLeft)
         var right: [Labels: Elem] = [:]
         for r in rhs {
             let sig = signature(r.labels, m)
             if let dup = right[sig] {
                 let side = swapped ? "left" : "right"
-                var pair = [r.labels.description, dup.labels.description]
+                var pair = [goLabelsText(r.labels), goLabelsText(dup.labels)]
                 if pair[0] > pair[1] { pair.swapAt(0, 1) }
                 throw fail("found duplicate series for the match group \(sig.description) on the \(side) hand-side of the operation: [\(pair[0]), \(pair[1])];many-to-many matching not allowed: matching labels must be unique on one side")
             }

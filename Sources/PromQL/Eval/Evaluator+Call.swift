@@ -2,6 +2,9 @@ import Foundation
 import OspreyCore
 
 
+/// Range functions that read sample start timestamps from a range selector (not from a subquery).
+private let startTimestampFunctions: Set<String> = ["rate", "irate", "increase", "resets"]
+
 /// Functions whose result keeps the input's metric name.
 private let nameKeepingFunctions: Set<String> = [
     "last_over_time", "first_over_time", "sort", "sort_desc", "sort_by_label", "sort_by_label_desc",
@@ -17,12 +20,24 @@ extension Evaluator {
                 return series.map { StepSeries(labels: $0.labels, points: $0.points, dropName: true) }
             }
             return try mapValues(try evalSeries(args[0])) { ts, _ in Double(ts) / 1000 }
+        case "start_timestamp":
+            // Start timestamps come from the store; an expression's result has none.
+            guard case .vectorSelector(let vs) = unwrapParens(args[0]) else {
+                _ = try evalSeries(args[0])
+                return []
+            }
+            return try evalVectorSelector(vs, startTime: true).map { StepSeries(labels: $0.labels, points: $0.points, dropName: true) }
         case "time": return scalarSeries { Double($0) / 1000 }
         case "pi": return scalarSeries { _ in Double.pi }
         case "step": return scalarSeries { _ in Double(queryStep) / 1000 }
         case "range": return scalarSeries { _ in Double(queryEnd - queryStart) / 1000 }
         case "start": return scalarSeries { _ in Double(queryStart) / 1000 }
         case "end": return scalarSeries { _ in Double(queryEnd) / 1000 }
+        case "min_of", "max_of":
+            let a = scalarSteps(try evalSeries(args[0])), b = scalarSteps(try evalSeries(args[1]))
+            let isMin = c.name == "min_of"
+            let values = a.indices.map { i in isMin ? goMin(a[i], b[i]) : goMax(a[i], b[i]) }
+            return [StepSeries(labels: Labels(sorted: []), points: zip(stepTimes, values).map { Sample($0, $1) })]
         case "vector":
             let s = scalarSteps(try evalSeries(args[0]))
             return [StepSeries(labels: Labels(sorted: []), points: stepTimes.map { Sample($0, s[stepIndex($0)]) })]
@@ -47,15 +62,12 @@ extension Evaluator {
         if let index = args.firstIndex(where: { isRangeArg($0) }) {
             return try evalRangeFunction(c, rangeArg: index)
         }
-        if let fn = ValueFunctions.table[c.name] {
-            return try evalValueFunction(c, fn)
-        }
-        if let fn = DateFunctions.table[c.name] {
+        if let fn = ValueFunctions.kernel(c.name) {
             if args.isEmpty {
-                return scalarVector { ts in fn(Double(ts) / 1000) }
+                // Calendar functions without an argument read the evaluation time.
+                return scalarVector { ts in fn(Double(ts) / 1000, []) }
             }
-            let input = try evalSeries(args[0])
-            return try mapValues(input) { _, v in fn(v) }
+            return try evalValueFunction(c, fn)
         }
         throw fail("unknown function \(c.name)")
     }
@@ -87,26 +99,32 @@ extension Evaluator {
     private func evalValueFunction(_ c: Call, _ fn: ValueKernel) throws -> [StepSeries] {
         let input = try evalSeries(c.args[0])
         let scalars = try c.args.dropFirst().map { scalarSteps(try evalSeries($0)) }
-        return input.map { s in
-            StepSeries(labels: s.labels, points: s.points.map { p in
-                let i = stepIndex(p.t)
-                return Sample(p.t, fn(p.v, scalars.map { $0[i] }))
-            }, dropName: true)
+        return input.compactMap { s in
+            let points = s.points.compactMap { p -> Sample? in
+                let args = scalars.map { $0[stepIndex(p.t)] }
+                guard ValueFunctions.producesOutput(c.name, args: args) else { return nil }
+                return Sample(p.t, fn(p.v, args))
+            }
+            return points.isEmpty ? nil : StepSeries(labels: s.labels, points: points, dropName: true)
         }
     }
 
     private func evalRangeFunction(_ c: Call, rangeArg: Int) throws -> [StepSeries] {
-        guard let fn = RangeFunctions.table[c.name] else { throw fail("unknown function \(c.name)") }
+        guard let fn = RangeFunctions.kernel(c.name) else { throw fail("unknown function \(c.name)") }
         let scalars = try c.args.enumerated().filter { $0.offset != rangeArg }.map { scalarSteps(try evalSeries($0.element)) }
-        guard let src = try rangeSource(c.args[rangeArg]) else { throw fail("expected a range vector in \(c.name)") }
-        if src.anchored && !anchoredSafeFunctions.contains(c.name) {
-            throw fail("anchored modifier can only be used with: \(anchoredSafeFunctions.sorted().joined(separator: ", ")) - not with \(c.name)")
+        let usesStarts = startTimestampFunctions.contains(c.name)
+        guard let src = try rangeSource(c.args[rangeArg], startTimestamps: usesStarts) else {
+            throw fail("expected a range vector in \(c.name)")
         }
-        if src.smoothed && !smoothedSafeFunctions.contains(c.name) {
-            throw fail("smoothed modifier can only be used with: \(smoothedSafeFunctions.sorted().joined(separator: ", ")) - not with \(c.name)")
+        if src.anchored && !RangeFunctions.anchoredSafe.contains(c.name) {
+            throw fail("anchored modifier can only be used with: \(RangeFunctions.anchoredSafe.sorted().joined(separator: ", ")) - not with \(c.name)")
+        }
+        if src.smoothed && !RangeFunctions.smoothedSafe.contains(c.name) {
+            throw fail("smoothed modifier can only be used with: \(RangeFunctions.smoothedSafe.sorted().joined(separator: ", ")) - not with \(c.name)")
         }
         let keepName = nameKeepingFunctions.contains(c.name)
-        let argPos = c.args[rangeArg].position
+        // Prometheus reports function notes at the first argument (the range for rate, φ for quantile_over_time).
+        let argPos = c.args[0].position
         var out: [StepSeries] = []
         var notes: [FunctionAnnotation] = []
         for s in src.series {
@@ -117,22 +135,15 @@ extension Evaluator {
                 if input.points.isEmpty && input.before == nil && input.after == nil { continue }
                 let i = stepIndex(ts)
                 input.args = scalars.map { $0[i] }
-                let call = RangeCall(input: input, stepTime: ts, rangeMs: src.rangeMs)
-                if let v = try fn(call, &notes) { points.append(Sample(ts, v)) }
+                // predict_linear predicts from the step time itself, whatever offset or @ moved the window.
+                input.stepTime = ts
+                if let starts = s.startTimestamps, !input.anchored, !input.smoothed { input.startTimestamps = starts[input.points.indices] }
+                try RangeFunctions.validateArguments(c.name, input.args)
+                if let v = fn(input, &notes) { points.append(Sample(ts, v)) }
             }
             if points.isEmpty { continue }
             try addSamples(points.count)
             out.append(StepSeries(labels: s.labels, points: points, dropName: keepName ? s.dropName : true))
-            if c.name == "rate" || c.name == "increase", let name = s.labels.metricName {
-                if !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
-                    notes.append(FunctionAnnotation(.info, "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"\(name)\""))
-                }
-            }
-        }
-        if c.name == "quantile_over_time" {
-            for q in scalars.first ?? [] where q.isNaN || q < 0 || q > 1 {
-                notes.append(FunctionAnnotation(.warning, "quantile value should be between 0 and 1, got \(formatPrometheusFloat(q))"))
-            }
         }
         for n in notes { note(n, at: argPos) }
         return out
@@ -169,13 +180,12 @@ extension Evaluator {
     }
 
     /// Labels of `absent()`'s output: the equality matchers of a selector argument, unless a name repeats.
+    /// A subquery (or any other expression) gives none.
     private func absentLabels(_ arg: Expr) -> Labels {
         let matchers: [LabelMatcher]
         switch unwrapParens(arg) {
         case .vectorSelector(let vs): matchers = vs.matchers
         case .matrixSelector(let ms): matchers = ms.vector.matchers
-        case .subquery(let sq):
-            if case .vectorSelector(let vs) = unwrapParens(sq.expr) { matchers = vs.matchers } else { matchers = [] }
         default: matchers = []
         }
         var result: [String: String] = [:]
@@ -197,58 +207,18 @@ extension Evaluator {
             notes.warn("PromQL warning: sort is ineffective for range queries since results are always ordered by labels (" + positionText(c.position) + ")")
             return input
         }
-        var sorted = input
-        switch c.name {
-        case "sort", "sort_desc":
-            let desc = c.name == "sort_desc"
-            sorted.sort { a, b in
-                let x = a.points[0].v, y = b.points[0].v
-                if x.isNaN { return false }
-                if y.isNaN { return true }
-                return desc ? x > y : x < y
-            }
-        default:
-            let names = try c.args.dropFirst().map { e -> String in
-                guard case .string(let s, _) = unwrapParens(e) else { throw fail("sort_by_label expects label names") }
-                return s
-            }
-            let desc = c.name == "sort_by_label_desc"
-            sorted.sort { a, b in
-                for n in names {
-                    let x = a.labels[n] ?? "", y = b.labels[n] ?? ""
-                    if x != y {
-                        let r = naturalLess(x, y)
-                        return desc ? !r : r
-                    }
-                }
-                return desc ? b.labels < a.labels : a.labels < b.labels
-            }
-        }
-        return sorted
-    }
-}
-
-/// Natural ordering: runs of digits compare by their numeric value.
-func naturalLess(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
-    var i = 0, j = 0
-    while i < x.count && j < y.count {
-        let dx = ("0"..."9").contains(x[i]), dy = ("0"..."9").contains(y[j])
-        if dx && dy {
-            var ie = i, je = j
-            while ie < x.count && ("0"..."9").contains(x[ie]) { ie += 1 }
-            while je < y.count && ("0"..."9").contains(y[je]) { je += 1 }
-            let nx = String(String.UnicodeScalarView(x[i..<ie])).drop { $0 == "0" }
-            let ny = String(String.UnicodeScalarView(y[j..<je])).drop { $0 == "0" }
-            if nx.count != ny.count { return nx.count < ny.count }
-            if nx != ny { return nx < ny }
-            i = ie; j = je
+        let desc = c.name.hasSuffix("_desc")
+        var elements = input.map { VectorElement(labels: $0.labels, t: $0.points[0].t, v: $0.points[0].v) }
+        if c.name.hasPrefix("sort_by_label") {
+            let names = try c.args.dropFirst().map { try stringArg($0, c.name) }
+            VectorSorting.byLabels(&elements, labels: names, descending: desc)
         } else {
-            if x[i] != y[j] { return x[i].value < y[j].value }
-            i += 1; j += 1
+            VectorSorting.byValue(&elements, descending: desc)
         }
+        var byLabels: [Labels: StepSeries] = [:]
+        for s in input { byLabels[s.labels] = s }
+        return elements.map { byLabels[$0.labels]! }
     }
-    return x.count - i < y.count - j
 }
 
 /// Functions of native histograms; over float samples they yield nothing.

@@ -102,19 +102,37 @@ extension Evaluator {
         }
     }
 
+    /// Like `select`, with each sample's start timestamp when the querier stores them (nil otherwise).
+    func selectWithStartTimestamps(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws -> [(SeriesSamples, [Int64]?)] {
+        guard let stQuerier = querier as? any StartTimestampQuerier else {
+            return try select(matchers, mint: mint, maxt: maxt).map { ($0, nil) }
+        }
+        do {
+            return try stQuerier.selectWithStartTimestamps(matchers, mint: mint, maxt: maxt).map { ($0.series, $0.startTimestamps) }
+        } catch let e as PromQLError {
+            throw e
+        } catch {
+            throw PromQLError(.execution, "expanding series: \(error)")
+        }
+    }
+
     // MARK: - Instant vector selectors
 
     /// A vector selector at every step: the newest sample in `(ref - lookback, ref]`, unless it is a staleness marker.
-    /// With `sampleTime`, the value is the sample's timestamp in seconds (for `timestamp()`).
-    func evalVectorSelector(_ vs: VectorSelector, sampleTime: Bool = false) throws -> [StepSeries] {
+    /// With `sampleTime`, the value is the sample's timestamp in seconds (for `timestamp()`); with `startTime`, the
+    /// sample's start timestamp in seconds (for `start_timestamp()`; nothing when the store has none).
+    func evalVectorSelector(_ vs: VectorSelector, sampleTime: Bool = false, startTime: Bool = false) throws -> [StepSeries] {
         let offset = try vs.offset.map(durationMs) ?? 0
         let at = atTime(vs.at)
         func ref(_ ts: Int64) -> Int64 { (at ?? ts) - offset }
         let mint = ref(start) - lookback + 1
         let maxt = ref(end) + (vs.smoothed ? lookback : 0)
-        let data = try select(vs.matchers, mint: min(mint, ref(end) - lookback + 1), maxt: max(maxt, ref(start)))
+        let lo = min(mint, ref(end) - lookback + 1), hi = max(maxt, ref(start))
+        let data = startTime ? try selectWithStartTimestamps(vs.matchers, mint: lo, maxt: hi)
+            : try select(vs.matchers, mint: lo, maxt: hi).map { ($0, nil) }
         var out: [StepSeries] = []
-        for s in data {
+        for (s, starts) in data {
+            if startTime && starts == nil { continue }
             try checkDone()
             var points: [Sample] = []
             let samples = s.samples
@@ -130,7 +148,11 @@ extension Evaluator {
                 guard c > 0 else { continue }
                 let p = samples[c - 1]
                 guard p.t > r - lookback, !StaleNaN.isStale(p.v) else { continue }
-                points.append(Sample(ts, sampleTime ? Double(p.t) / 1000 : p.v))
+                if let starts, startTime {
+                    points.append(Sample(ts, Double(starts[c - 1]) / 1000))
+                } else {
+                    points.append(Sample(ts, sampleTime ? Double(p.t) / 1000 : p.v))
+                }
             }
             if !points.isEmpty {
                 try addSamples(points.count)

@@ -16,6 +16,37 @@ extension Evaluator {
 private let identifyingLabels = ["instance", "job"]
 
 extension Evaluator {
+    /// The `@` and offset at which info series are read, from the first vector selector in `e` (depth first):
+    /// its own `@`, else that of the innermost enclosing subquery with one, and the offsets of the selector and
+    /// of the subqueries up to and including that one. nil when `e` has no vector selector.
+    func infoReference(_ e: Expr, subqueries: [SubqueryExpr]) throws -> (AtModifier?, Int64)? {
+        switch e {
+        case .vectorSelector(let vs):
+            var at = vs.at
+            var offset = try vs.offset.map(durationMs) ?? 0
+            for sq in subqueries.reversed() where at == nil {
+                offset += try sq.offset.map(durationMs) ?? 0
+                at = sq.at
+            }
+            return (at, offset)
+        case .matrixSelector(let ms): return try infoReference(.vectorSelector(ms.vector), subqueries: subqueries)
+        case .subquery(let sq): return try infoReference(sq.expr, subqueries: subqueries + [sq])
+        case .paren(let inner, _): return try infoReference(inner, subqueries: subqueries)
+        case .unary(let u): return try infoReference(u.expr, subqueries: subqueries)
+        case .call(let c):
+            for a in c.args { if let r = try infoReference(a, subqueries: subqueries) { return r } }
+            return nil
+        case .aggregate(let a):
+            if let p = a.param, let r = try infoReference(p, subqueries: subqueries) { return r }
+            return try infoReference(a.expr, subqueries: subqueries)
+        case .binary(let b):
+            return try infoReference(b.lhs, subqueries: subqueries) ?? infoReference(b.rhs, subqueries: subqueries)
+        case .number, .string: return nil
+        }
+    }
+}
+
+extension Evaluator {
     /// `info(v, {data matchers})`: adds the data labels of matching info series (by default `target_info`),
     /// joined on `instance` and `job`.
     func evalInfo(_ c: Call) throws -> [StepSeries] {
@@ -48,9 +79,9 @@ extension Evaluator {
             for ms in dataMatchers.values { matchers.append(contentsOf: ms) }
             matchers.append(contentsOf: try effectiveInfoNameMatchers(dataNameMatchers))
             var sel = VectorSelector(name: nil, matchers: matchers, position: c.position)
-            if case .vectorSelector(let inner) = unwrapParens(c.args[0]) {
-                sel.offset = inner.offset
-                sel.at = inner.at
+            if let (at, offsetMs) = try infoReference(c.args[0], subqueries: []) {
+                sel.at = at
+                sel.offset = .literal(offsetMs)
             }
             infoSeries = try evalVectorSelector(sel, sampleTime: true)
         }
@@ -65,7 +96,7 @@ extension Evaluator {
                 let key = sig(s.labels.metricName ?? "", s.labels)
                 if let existing = bySig[key] {
                     if existing.v < s.v { bySig[key] = s } else if existing.v == s.v {
-                        throw fail("found duplicate series for info metric: existing \(existing.labels) @ \(Int64(existing.v * 1000)), new \(s.labels) @ \(Int64(s.v * 1000))")
+                        throw fail("found duplicate series for info metric: existing \(goLabelsText(existing.labels)) @ \(Int64(existing.v * 1000)), new \(goLabelsText(s.labels)) @ \(Int64(s.v * 1000))")
                     }
                 } else {
                     bySig[key] = s

@@ -10,32 +10,27 @@ extension Evaluator {
     func evalLabelReplace(_ args: [Expr]) throws -> [StepSeries] {
         let dst = try stringArg(args[1], "label_replace"), repl = try stringArg(args[2], "label_replace")
         let src = try stringArg(args[3], "label_replace"), pattern = try stringArg(args[4], "label_replace")
-        let regex: Regex<AnyRegexOutput>
-        do { regex = try Regex("(?:" + pattern + ")").dotMatchesNewlines() } catch {
-            throw fail("invalid regular expression in label_replace(): \(pattern)")
-        }
-        guard isValidLabelName(dst) else { throw fail("invalid destination label name in label_replace(): \(dst)") }
-        var series = try evalSeries(args[0])
-        for i in series.indices {
-            let value = series[i].labels[src] ?? ""
-            guard let m = try? regex.wholeMatch(in: value) else { continue }
-            let out = expandTemplate(repl, match: m, in: value)
-            series[i].labels = series[i].labels.setting(dst, out)
-            if dst == Labels.metricNameLabel { series[i].dropName = false }
-        }
-        return try mergeSameLabels(series)
+        let replace = try LabelFunctions.replacer(dst: dst, replacement: repl, src: src, regex: pattern)
+        return try relabel(try evalSeries(args[0]), dst: dst, always: false, replace)
     }
 
     func evalLabelJoin(_ args: [Expr]) throws -> [StepSeries] {
         let dst = try stringArg(args[1], "label_join"), sep = try stringArg(args[2], "label_join")
         let srcs = try args.dropFirst(3).map { try stringArg($0, "label_join") }
-        for s in srcs where !isValidLabelName(s) { throw fail("invalid source label name in label_join(): \(s)") }
-        guard isValidLabelName(dst) else { throw fail("invalid destination label name in label_join(): \(dst)") }
-        var series = try evalSeries(args[0])
+        _ = try LabelFunctions.join(Labels(sorted: []), dst: dst, separator: sep, src: srcs)
+        return try relabel(try evalSeries(args[0]), dst: dst, always: true) { labels in
+            (try? LabelFunctions.join(labels, dst: dst, separator: sep, src: srcs)) ?? labels
+        }
+    }
+
+    /// Applies `change` to every series' labels; setting `__name__` (`always`, or when `change` changed the
+    /// labels) keeps the new name in the result.
+    private func relabel(_ input: [StepSeries], dst: String, always: Bool, _ change: (Labels) -> Labels) throws -> [StepSeries] {
+        var series = input
         for i in series.indices {
-            let value = srcs.map { series[i].labels[$0] ?? "" }.joined(separator: sep)
-            series[i].labels = series[i].labels.setting(dst, value)
-            if dst == Labels.metricNameLabel { series[i].dropName = false }
+            let before = series[i].labels
+            series[i].labels = change(before)
+            if dst == Labels.metricNameLabel && (always || series[i].labels != before) { series[i].dropName = false }
         }
         return try mergeSameLabels(series)
     }
@@ -61,42 +56,8 @@ extension Evaluator {
     }
 }
 
-func isValidLabelName(_ s: String) -> Bool { !s.isEmpty }
-
-/// Expands `$1`, `${1}`, `$name`, `${name}` and `$$` in `template` with the groups of `m` (Go's regexp.Expand).
-func expandTemplate(_ template: String, match m: Regex<AnyRegexOutput>.Match, in source: String) -> String {
-    var out = ""
-    let chars = Array(template)
-    var i = 0
-    func group(_ name: String) -> String {
-        if let n = Int(name) {
-            guard n < m.output.count, let sub = m.output[n].substring else { return "" }
-            return String(sub)
-        }
-        guard let sub = m.output[name]?.substring else { return "" }
-        return String(sub)
-    }
-    while i < chars.count {
-        let c = chars[i]
-        guard c == "$", i + 1 < chars.count else { out.append(c); i += 1; continue }
-        let next = chars[i + 1]
-        if next == "$" { out.append("$"); i += 2; continue }
-        if next == "{" {
-            if let close = chars[(i + 2)...].firstIndex(of: "}") {
-                let name = String(chars[(i + 2)..<close])
-                if !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
-                    out += group(name)
-                    i = close + 1
-                    continue
-                }
-            }
-            out.append(c); i += 1; continue
-        }
-        var j = i + 1
-        while j < chars.count && (chars[j].isASCII && (chars[j].isLetter || chars[j].isNumber) || chars[j] == "_") { j += 1 }
-        if j == i + 1 { out.append(c); i += 1; continue }
-        out += group(String(chars[(i + 1)..<j]))
-        i = j
-    }
-    return out
+/// A label set as Prometheus prints it in error messages: every label inside the braces, `__name__` included:
+/// `{__name__="up", job="api"}`.
+func goLabelsText(_ l: Labels) -> String {
+    "{" + l.map { "\($0.name)=\(goQuote($0.value))" }.joined(separator: ", ") + "}"
 }

@@ -7,6 +7,9 @@ struct RangeSeriesData {
     /// Oldest first, staleness markers removed.
     var samples: [Sample]
     var dropName = false
+    /// Start timestamp of each sample (same indices as `samples`; 0 = unknown), when the store has them and the
+    /// function reads them.
+    var startTimestamps: [Int64]?
     /// The window at the (single) evaluation time, for instant range-vector results.
     var window: ArraySlice<Sample> = []
 }
@@ -27,16 +30,17 @@ struct RangeSource {
 
 extension Evaluator {
     /// The matrix selector or subquery behind `expr` (parentheses allowed).
-    func rangeSource(_ expr: Expr) throws -> RangeSource? {
+    /// With `startTimestamps`, a range selector's series carry their samples' start timestamps.
+    func rangeSource(_ expr: Expr, startTimestamps: Bool = false) throws -> RangeSource? {
         switch expr {
-        case .paren(let e, _): return try rangeSource(e)
-        case .matrixSelector(let ms): return try matrixSource(ms)
+        case .paren(let e, _): return try rangeSource(e, startTimestamps: startTimestamps)
+        case .matrixSelector(let ms): return try matrixSource(ms, startTimestamps: startTimestamps)
         case .subquery(let sq): return try subquerySource(sq)
         default: return nil
         }
     }
 
-    func matrixSource(_ ms: MatrixSelector) throws -> RangeSource {
+    func matrixSource(_ ms: MatrixSelector, startTimestamps: Bool = false) throws -> RangeSource {
         let vs = ms.vector
         let range = try durationMs(ms.range)
         let offset = try vs.offset.map(durationMs) ?? 0
@@ -45,13 +49,16 @@ extension Evaluator {
         let extra = (vs.anchored || vs.smoothed) ? lookback : 0
         let mint = src.ref(start) - range - extra + 1
         let maxt = src.ref(end) + (vs.smoothed ? lookback : 0)
-        let data = try select(vs.matchers, mint: min(mint, maxt), maxt: maxt)
+        let data = startTimestamps ? try selectWithStartTimestamps(vs.matchers, mint: min(mint, maxt), maxt: maxt)
+            : try select(vs.matchers, mint: min(mint, maxt), maxt: maxt).map { ($0, nil) }
         var loaded = 0
-        for s in data {
-            let samples = s.samples.filter { !StaleNaN.isStale($0.v) }
-            if samples.isEmpty { continue }
-            loaded += samples.count
-            src.series.append(RangeSeriesData(labels: s.labels, samples: samples))
+        for (s, starts) in data {
+            let kept = s.samples.indices.filter { !StaleNaN.isStale(s.samples[$0].v) }
+            if kept.isEmpty { continue }
+            loaded += kept.count
+            var series = RangeSeriesData(labels: s.labels, samples: kept.map { s.samples[$0] })
+            series.startTimestamps = starts.map { st in kept.map { st[$0] } }
+            src.series.append(series)
         }
         try addSamples(loaded)
         return src

@@ -19,6 +19,16 @@ public struct RangeInput: Sendable {
     public var args: [Double] = []
     /// The series' metric name (before it is dropped), for annotations.
     public var metricName: String?
+    /// Start timestamps (ms) parallel to `points`, 0 where a sample has none; nil when the series has none
+    /// or the engine does not pass them (only `rate`, `irate`, `increase` and `resets` read them, and only
+    /// straight from a selector, not through a subquery).
+    public var startTimestamps: ArraySlice<Int64>?
+    /// The step's own timestamp (ms), before `offset`/`@` move the window; nil means `evalTime`.
+    /// `predict_linear` predicts relative to it, as Prometheus does.
+    public var stepTime: Int64?
+    /// With type-and-unit labels enabled: the series' `__type__` value ("" when it has none); nil otherwise.
+    /// `rate`/`increase` then judge "might not be a counter" by it instead of by the name's suffix.
+    public var typeLabel: String?
 
     public init(points: ArraySlice<Sample>, rangeStart: Int64, evalTime: Int64) {
         self.points = points

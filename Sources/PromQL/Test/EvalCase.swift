@@ -111,15 +111,31 @@ struct EvalCase {
 
     var expectsFailure: Bool { expects.contains { $0.kind == .fail } }
 
-    /// Runs the case; nil when it passed, else what went wrong.
+    /// Runs the case; nil when it passed, else what went wrong. An instant case also runs, as Prometheus's
+    /// runner does, with `@` pinned selectors at other evaluation times, and each of those queries again as a
+    /// range query around its evaluation time whose middle step must match.
     func run(_ engine: Engine) async -> String? {
+        guard let at = instantAt else {
+            return await check(engine, query, { try await engine.rangeQuery(query, start: rangeStart, end: rangeEnd, step: rangeStep) })
+        }
+        let queries = [(query, at)] + AtModifierCases.cases(query, at: at)
+        for (q, t) in queries {
+            let context = q == query && t == at ? "" : "as \(q) at \(formatPrometheusFloat(Double(t) / 1000))"
+            if let problem = await check(engine, q, { try await engine.instantQuery(q, at: t) }) {
+                return problem + (context.isEmpty ? "" : " (\(context))")
+            }
+            if let problem = await checkRangeMode(engine, q, at: t) {
+                return problem + " (range mode\(context.isEmpty ? "" : ", " + context))"
+            }
+        }
+        return nil
+    }
+
+    /// Runs one query and checks failure expectations, annotations and the value.
+    private func check(_ engine: Engine, _ q: String, _ runQuery: () async throws -> QueryResult) async -> String? {
         let result: QueryResult
         do {
-            if let at = instantAt {
-                result = try await engine.instantQuery(query, at: at)
-            } else {
-                result = try await engine.rangeQuery(query, start: rangeStart, end: rangeEnd, step: rangeStep)
-            }
+            result = try await runQuery()
         } catch {
             let message = (error as? PromQLError)?.message ?? "\(error)"
             guard expectsFailure else { return "unexpected error: \(message)" }
@@ -134,6 +150,30 @@ struct EvalCase {
         if expectsFailure { return "expected an error, got \(describe(result.value))" }
         if let problem = checkAnnotations(result.annotations) { return problem }
         return compare(result.value)
+    }
+
+    /// The instant query `q` at `t` evaluated as a range query from `t - 1m` to `t + 1m` with a 1m step:
+    /// the point at `t` must equal the expected instant result.
+    private func checkRangeMode(_ engine: Engine, _ q: String, at t: Int64) async -> String? {
+        if expectsFailure || rangeVector != nil || expectedString != nil { return nil }
+        if q.range(of: #"(start|end|range|step)\(\)"#, options: .regularExpression) != nil { return nil }
+        let result: QueryResult
+        do {
+            result = try await engine.rangeQuery(q, start: t - 60_000, end: t + 60_000, step: 60_000)
+        } catch {
+            return "unexpected error: \((error as? PromQLError)?.message ?? "\(error)")"
+        }
+        if expects.contains(where: { $0.kind == .ordered }) { return nil }
+        guard case .matrix(let series) = result.value else { return "range query returned \(describe(result.value))" }
+        for (a, b) in zip(series, series.dropFirst()) where b.labels < a.labels {
+            return "matrix not sorted by labels: \(b.labels) after \(a.labels)"
+        }
+        let vector = series.compactMap { s in s.points.first { $0.t == t }.map { VectorElement(labels: s.labels, t: t, v: $0.v) } }
+        if expectedScalar != nil {
+            guard let first = vector.first else { return "expected a scalar, range query returned no point at the evaluation time" }
+            return compare(.scalar(t: t, v: first.v))
+        }
+        return compare(.vector(vector))
     }
 
     private func checkAnnotations(_ a: Annotations) -> String? {
@@ -165,7 +205,7 @@ struct EvalCase {
 
     private func equal(_ a: Double, _ b: Double) -> Bool {
         if StaleNaN.isStale(a) || StaleNaN.isStale(b) { return StaleNaN.isStale(a) && StaleNaN.isStale(b) }
-        return almostEqual(a, b, 1e-6)
+        return almostEqual(a, b, tolerance: 1e-6)
     }
 
     private func compare(_ value: QueryValue) -> String? {

@@ -5,6 +5,8 @@ import OspreyCore
 enum SequenceValue: Equatable {
     case value(Double)
     case omitted
+    /// A native-histogram sample (`{{…}}`), which the runner cannot evaluate.
+    case native
 }
 
 /// Parses promqltest series lines: `metric{label="value"} 1 2+3x4 _ _x2 stale Inf`.
@@ -89,8 +91,7 @@ enum SeriesDescription {
 
     static func parseValues(_ text: String) throws -> [SequenceValue] {
         var out: [SequenceValue] = []
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-            let t = String(token)
+        for t in tokens(text) {
             if t == "_" { out.append(.omitted); continue }
             if t == "stale" { out.append(.value(StaleNaN.value)); continue }
             if t.hasPrefix("_x") {
@@ -98,7 +99,18 @@ enum SeriesDescription {
                 out += Array(repeating: .omitted, count: n)
                 continue
             }
-            if t.hasPrefix("{{") { throw ParseError(description: "native histogram") }
+            if t.hasPrefix("{{") {
+                // `{{…}}`, `{{…}}xN` or `{{…}}+{{…}}xN`: one or N+1 histogram samples.
+                guard let close = t.range(of: "}}", options: .backwards) else { throw ParseError(description: "unterminated histogram \(t)") }
+                let tail = t[close.upperBound...]
+                var count = 1
+                if tail.hasPrefix("x") {
+                    guard let n = Int(tail.dropFirst()) else { throw ParseError(description: "invalid repeat count in \(t)") }
+                    count = n + 1
+                }
+                out += Array(repeating: .native, count: count)
+                continue
+            }
             if let x = t.lastIndex(of: "x"), let n = Int(t[t.index(after: x)...]), x > t.startIndex {
                 let head = String(t[..<x])
                 var base = head, delta = "0", sign = 1.0
@@ -118,6 +130,23 @@ enum SeriesDescription {
             guard let v = number(t) else { throw ParseError(description: "invalid value \(t)") }
             out.append(.value(v))
         }
+        return out
+    }
+
+    /// Splits a value sequence at blanks, keeping `{{…}}` histogram literals (which contain blanks) whole.
+    static func tokens(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        var depth = 0
+        for ch in text {
+            if ch == "{" { depth += 1 } else if ch == "}" { depth -= 1 }
+            if depth == 0 && (ch == " " || ch == "\t") {
+                if !current.isEmpty { out.append(current); current = "" }
+            } else {
+                current.append(ch)
+            }
+        }
+        if !current.isEmpty { out.append(current) }
         return out
     }
 
