@@ -99,6 +99,16 @@ struct PromQLDifferentialTests {
                 return AnswerComparison.differences(reference: reference.onlyAfter(cut), subject: subject.onlyAfter(cut), ordered: false).isEmpty
             }),
         KnownDifference(
+            name: "many-to-one matches filtered out by a comparison",
+            reason: "Prometheus 3 counts every matched pair towards the one-to-one rule, so `a == on(l) b` with two left series matching one right series fails even when the comparison keeps neither; 2.42 counts only the pairs a comparison keeps.",
+            handling: "explained: Osprey fails with the many-to-one error where 2.42 answers, and 2.42 fails the same way once each such comparison gets the bool modifier (which keeps every pair).",
+            explains: { query, reference, subject, reask in
+                guard reference.errorType == nil, subject.error?.contains("many-to-one matching must be explicit") == true,
+                      let rewritten = PromQLRewrite.comparisonsWithBool(query.expression.prometheus242Text),
+                      let again = reask(rewritten) else { return false }
+                return again.error?.contains("many-to-one matching must be explicit") == true
+            }),
+        KnownDifference(
             name: "count_values with its label in by",
             reason: "count_values(\"code\", x) by (code, …) keeps only the value label in 2.42 (its grouping list holds code twice); Prometheus 3 keeps the other by labels too.",
             handling: "avoided: count_values's label is never one of its by labels.",

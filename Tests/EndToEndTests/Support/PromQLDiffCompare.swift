@@ -190,6 +190,16 @@ extension QueryAnswer {
 
 /// Text rewrites of generated expressions used to check a known difference.
 enum PromQLRewrite {
+    /// Every filtering comparison between vectors with `on`/`ignoring` matching gets the `bool` modifier, so each
+    /// matched pair produces output. Nil when the text has no such comparison.
+    static func comparisonsWithBool(_ text: String) -> String? {
+        let pattern = #"(==|!=|>=|<=|>|<)(\s*)(on|ignoring)(\s*\()"#
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+        let range = NSRange(text.startIndex..., in: text)
+        guard regex.firstMatch(in: text, range: range) != nil else { return nil }
+        return regex.stringByReplacingMatches(in: text, range: range, withTemplate: "$1 bool $3$4")
+    }
+
     /// Every `stddev`/`stdvar` aggregation `OP G (x)` becomes `(OP G (x) + 0 * sum G (x))`: NaN for groups that
     /// hold NaN or ±Inf (as Prometheus 3 answers), unchanged otherwise. Nil when the text has none.
     static func nanPropagatingStddev(_ text: String) -> String? {
