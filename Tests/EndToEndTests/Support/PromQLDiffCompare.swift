@@ -181,6 +181,13 @@ extension QueryAnswer {
 
 extension QueryAnswer {
     /// The same answer without points before `ms`, and without series left empty.
+    /// The answer with only the points before `ms`.
+    func onlyBefore(_ ms: Int64) -> QueryAnswer {
+        var copy = self
+        copy.series = series.map { ($0.labels, $0.points.filter { $0.t < ms }) }.filter { !$0.1.isEmpty }
+        return copy
+    }
+
     func onlyAfter(_ ms: Int64) -> QueryAnswer {
         var copy = self
         copy.series = series.map { ($0.labels, $0.points.filter { $0.t >= ms }) }.filter { !$0.1.isEmpty }
