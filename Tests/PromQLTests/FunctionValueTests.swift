@@ -96,7 +96,23 @@ import Testing
         #expect(apply("year", -0.5) == 1970)
         #expect(apply("year", 951_782_400) == 2000 && apply("day_of_month", 951_782_400) == 29)  // 2000-02-29
         #expect(apply("days_in_month", 4_105_123_200) == 28)  // 2100-02-01: not a leap year
-        #expect(apply("year", .nan).isNaN && apply("hour", .infinity).isNaN)
+    }
+
+    /// Prometheus converts the seconds as Go does on amd64: NaN, ±Inf and out-of-range values become the
+    /// smallest int64, whose date wraps around Go's time arithmetic. The expected values are Prometheus's answers.
+    @Test func calendarOfNaNInfinityAndHugeValuesFollowsGo() {
+        for v in [Double.nan, .infinity, -.infinity, 1e300, -1e19, 9.3e18] {
+            #expect(apply("year", v) == 292_277_026_596, "\(v)")
+            #expect(apply("month", v) == 12 && apply("day_of_month", v) == 4 && apply("day_of_year", v) == 339)
+            #expect(apply("day_of_week", v) == 0 && apply("days_in_month", v) == 31)
+            #expect(apply("hour", v) == 15 && apply("minute", v) == 30)
+        }
+        #expect(apply("year", -9_223_372_028_715_321_600) == -292_277_022_399)  // Go's absolute zero year
+        #expect(apply("year", -9.22337203e18) == 292_277_026_814 && apply("hour", -9.22337203e18) == 7)
+        #expect(apply("year", 9.2e18) == 291_536_396_232 && apply("day_of_week", 9.2e18) == 5)
+        #expect(apply("year", 1e17) == 3_168_875_820)
+        #expect(apply("year", -1e17) == -3_168_871_881 && apply("month", -1e17) == 4)
+        #expect(apply("hour", -1.5) == 23 && apply("minute", -0.5) == 0)
     }
 
     @Test func calendarAgreesWithFoundation() {

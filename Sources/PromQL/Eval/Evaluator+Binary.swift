@@ -103,10 +103,15 @@ extension Evaluator {
             }
             right[sig] = r
         }
+        // Match groups that met a partner (for fill_left), and the pairs each matched so far. Every matched pair
+        // counts towards the one-to-one and grouping uniqueness rules, also one a comparison then filters out
+        // (Prometheus 3; 2.42 counted only pairs that produced output).
+        var paired = Set<Labels>()
         var matchedOne = Set<Labels>()
         var matchedMany: [Labels: Set<Labels>] = [:]
         var out: [Elem] = []
         func apply(_ ls: Elem, _ rs: Elem, _ sig: Labels) throws {
+            paired.insert(sig)
             var (fl, fr) = (ls.v, rs.v)
             if swapped { swap(&fl, &fr) }
             var (value, keep) = elementOp(b.op, fl, fr)
@@ -124,7 +129,8 @@ extension Evaluator {
                 matchedMany[sig, default: []].insert(metric)
             }
             if !keep && !b.returnBool { return }
-            out.append(Elem(labels: metric, v: value, dropName: b.returnBool))
+            // A comparison keeps the labels of its left side, including a name an inner operation marked for removal.
+            out.append(Elem(labels: metric, v: value, dropName: b.returnBool || (b.op.isComparison && ls.dropName)))
         }
         for ls in lhs {
             let sig = signature(ls.labels, m)
@@ -137,8 +143,7 @@ extension Evaluator {
         if let fill = fillForLeft {
             for rs in rhs {
                 let sig = signature(rs.labels, m)
-                let done = m.cardinality == .oneToOne ? matchedOne.contains(sig) : !(matchedMany[sig]?.isEmpty ?? true)
-                if done { continue }
+                if paired.contains(sig) { continue }
                 try apply(Elem(labels: matchLabels(rs.labels, m), v: fill), rs, sig)
             }
         }

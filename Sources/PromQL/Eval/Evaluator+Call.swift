@@ -77,7 +77,7 @@ extension Evaluator {
         return e
     }
 
-    private func isRangeArg(_ e: Expr) -> Bool {
+    func isRangeArg(_ e: Expr) -> Bool {
         switch unwrapParens(e) {
         case .matrixSelector, .subquery: return true
         default: return false
@@ -135,7 +135,8 @@ extension Evaluator {
                 if input.points.isEmpty && input.before == nil && input.after == nil { continue }
                 let i = stepIndex(ts)
                 input.args = scalars.map { $0[i] }
-                input.stepTime = ts - src.offsetMs
+                // predict_linear predicts from the step time itself, whatever offset or @ moved the window.
+                input.stepTime = ts
                 if let starts = s.startTimestamps, !input.anchored, !input.smoothed { input.startTimestamps = starts[input.points.indices] }
                 try RangeFunctions.validateArguments(c.name, input.args)
                 if let v = fn(input, &notes) { points.append(Sample(ts, v)) }

@@ -20,6 +20,7 @@ extension Evaluator {
                     series[i].dropName = true
                     for j in series[i].points.indices { series[i].points[j].v = -series[i].points[j].v }
                 }
+                try checkUniqueAfterNameDrop(series, perStep: true)
             }
             return .series(series)
         case .vectorSelector(let vs):
@@ -29,11 +30,15 @@ extension Evaluator {
         case .subquery(let sq):
             return .range(try rawSubquery(sq).map { StepSeries(labels: $0.labels, points: Array($0.window), dropName: $0.dropName) })
         case .call(let c):
-            return .series(try evalCall(c))
+            let series = try evalCall(c)
+            try checkUniqueAfterNameDrop(series, perStep: !c.args.contains(where: isRangeArg))
+            return .series(series)
         case .aggregate(let a):
             return .series(try evalAggregate(a))
         case .binary(let b):
-            return .series(try evalBinary(b))
+            let series = try evalBinary(b)
+            try checkUniqueAfterNameDrop(series, perStep: true)
+            return .series(series)
         }
     }
 

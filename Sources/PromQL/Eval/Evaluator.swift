@@ -154,6 +154,28 @@ final class Evaluator {
         return out
     }
 
+    /// Prometheus removes the metric name where an operation drops it and then requires the label sets to stay
+    /// unique; here the removal is only marked (`dropName`), so the same rule is checked on the labels the series
+    /// will have. With `perStep` two series clash only when they have a point at the same step (operations
+    /// evaluated step by step, unary minus); otherwise any two series with points clash (range-vector functions).
+    func checkUniqueAfterNameDrop(_ series: [StepSeries], perStep: Bool) throws {
+        guard series.count > 1, series.contains(where: { $0.dropName }) else { return }
+        var first: [Labels: Int] = [:]
+        var times: [Labels: Set<Int64>] = [:]
+        for (i, s) in series.enumerated() where !s.points.isEmpty {
+            let labels = s.dropName ? s.labels.droppingMetadata() : s.labels
+            guard let j = first[labels] else {
+                first[labels] = i
+                continue
+            }
+            if !perStep { throw fail("vector cannot contain metrics with the same labelset") }
+            if times[labels] == nil { times[labels] = Set(series[j].points.map(\.t)) }
+            for p in s.points where !times[labels, default: []].insert(p.t).inserted {
+                throw fail("vector cannot contain metrics with the same labelset")
+            }
+        }
+    }
+
     /// The value of a scalar-typed argument at each step (NaN where it has none).
     func scalarSteps(_ series: [StepSeries]) -> [Double] {
         var values = [Double](repeating: .nan, count: numSteps)

@@ -1,13 +1,11 @@
 /// The calendar functions (`year`, `month`, `day_of_month`, …) on a value that is a Unix time in seconds,
-/// in UTC. Like Prometheus, the value is truncated to whole seconds toward zero first. A NaN or infinite
-/// value, or one beyond ±2^53 s, has no date and gives NaN.
+/// in UTC. Like Prometheus, the value is converted to whole seconds as Go converts a float to an integer on
+/// amd64: truncated toward zero, and NaN, ±Inf or anything beyond the 64-bit range becomes the smallest
+/// 64-bit integer; dates that far out wrap around as Go's time arithmetic wraps (year(NaN) is 292277026596).
 ///
 /// Called without an argument in PromQL they apply to the evaluation time: the evaluator then passes
 /// `evalTime / 1000` as the value.
 public enum DateFunctions {
-    /// Dates are computed only for seconds within ±2^53, where a float still counts every second exactly.
-    static let secondsMagnitudeMax = 9_007_199_254_740_992.0
-
     static let table: [String: ValueKernel] = [
         "year": { v, _ in field(v) { Double($0.year) } },
         "month": { v, _ in field(v) { Double($0.month) } },
@@ -23,9 +21,15 @@ public enum DateFunctions {
     public static var names: [String] { table.keys.sorted() }
 
     private static func field(_ v: Double, _ pick: (CivilTime) -> Double) -> Double {
-        guard v.isFinite, abs(v) < secondsMagnitudeMax else { return .nan }
-        return pick(CivilTime(unixSeconds: Int64(v)))
+        pick(CivilTime(goUnixSeconds: goInt64(v)))
     }
+}
+
+/// Go's float64 to int64 conversion on amd64 (CVTTSD2SI): truncation toward zero; NaN and values outside
+/// the int64 range give the "integer indefinite" value, `Int64.min`.
+func goInt64(_ v: Double) -> Int64 {
+    guard v >= -9_223_372_036_854_775_808.0, v < 9_223_372_036_854_775_808.0 else { return .min }
+    return Int64(v)
 }
 
 /// A UTC calendar date and time of day in the proleptic Gregorian calendar.
@@ -47,6 +51,24 @@ struct CivilTime: Equatable {
             rest += secondsPerDay
             days -= 1
         }
+        self.init(days: days, secondOfDay: rest)
+    }
+
+    /// Seconds from 1970-01-01 to the start of Go's "absolute" year -292277022399, which Go's time package
+    /// counts dates from in an unsigned 64-bit number of seconds.
+    static let goAbsoluteToUnixSeconds: Int64 = 9_223_372_028_715_321_600
+
+    /// The date Go's time package gives for `time.Unix(s, 0).UTC()`: the same as `init(unixSeconds:)` except
+    /// that seconds before Go's absolute zero year wrap around its unsigned count into the far future.
+    init(goUnixSeconds s: Int64) {
+        let secondsPerDay: UInt64 = 86_400
+        let absolute = UInt64(bitPattern: s &+ Self.goAbsoluteToUnixSeconds)
+        let days = Int64(absolute / secondsPerDay) - Self.goAbsoluteToUnixSeconds / Int64(secondsPerDay)
+        self.init(days: days, secondOfDay: Int64(absolute % secondsPerDay))
+    }
+
+    /// `days` since 1970-01-01 and `rest` seconds into that day (0 ..< 86,400).
+    private init(days: Int64, secondOfDay rest: Int64) {
         hour = Int(rest / 3600)
         minute = Int(rest % 3600 / 60)
         second = Int(rest % 60)
