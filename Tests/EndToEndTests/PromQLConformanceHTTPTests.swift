@@ -4,6 +4,8 @@ import Testing
 
 /// Every promqltest file passes when its data goes into a real osprey through remote write and every
 /// expression is answered by `/api/v1/query` or `/api/v1/query_range`: the HTTP API adds nothing and loses nothing.
+/// The exception is data with start timestamps (`@st` lines): remote write v1 cannot carry them and the store
+/// does not keep them, so those cases run in process only and are counted apart.
 @Suite(.serialized)
 struct PromQLConformanceHTTPTests {
     static let testdata = TestEnvironment.packageRoot + "/Tests/PromQLTests/testdata"
@@ -45,7 +47,12 @@ struct PromQLConformanceHTTPTests {
         let inProcess = await PromQLTestRunner().run(script: script, name: file)
         let onlyOverHTTP = Set(report.failed.map(\.line)).subtracting(inProcess.failed.map(\.line)).sorted()
         #expect(onlyOverHTTP.isEmpty, "\(file): lines failing only over HTTP: \(onlyOverHTTP)")
-        #expect(report.passed == inProcess.passed && report.skipped == inProcess.skipped)
+        // Cases over `@st` data cannot run over remote write v1 (no start timestamps); every other case runs both ways.
+        let overHTTP = report.passed + report.failed.count + report.skipped + report.skippedNoStartTimestamps
+        #expect(overHTTP == inProcess.passed + inProcess.failed.count + inProcess.skipped, "\(file): every case is counted once")
+        if !script.contains("@st") {
+            #expect(report.skippedNoStartTimestamps == 0 && report.passed == inProcess.passed && report.skipped == inProcess.skipped)
+        }
     }
 }
 

@@ -11,6 +11,13 @@ public protocol PromQLTestBackend: Sendable {
     func load(_ series: [SeriesSamples]) async throws
     func instantQuery(_ query: String, at t: Int64) async throws -> QueryResult
     func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) async throws -> QueryResult
+    /// Whether loaded start timestamps (`@st` lines) reach the backend. Remote write v1 cannot carry them, so
+    /// a server loaded through it answers cases over such data without them.
+    var storesStartTimestamps: Bool { get }
+}
+
+extension PromQLTestBackend {
+    public var storesStartTimestamps: Bool { false }
 }
 
 /// The engine in process, as a backend the runner's cases query.
