@@ -5,7 +5,7 @@ APT_PACKAGES := libzstd-dev zlib1g-dev prometheus prometheus-node-exporter prome
 FUZZ_SECONDS ?= 60
 DATA ?= ./data
 
-.PHONY: deps build run test unit-test e2e-test fuzz bench clean-data
+.PHONY: deps build run test unit-test e2e-test fuzz bench clean-data conformance
 
 # System packages: zstd for block compression; the real Prometheus, node_exporter and Alertmanager
 # that the tests and benchmarks run side by side with Osprey. PyPI: cramjam, the reference snappy
@@ -52,6 +52,12 @@ fuzz: deps
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
 	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 	scripts/fuzz-promql.sh $(FUZZ_SECONDS)
+
+# PromQL conformance files through `osprey promql-test` (PROMQL_TESTS=path/*.test to run others).
+PROMQL_TESTS ?= Tests/PromQLTests/testdata/*.test
+conformance: deps
+	$(SWIFT) build --product osprey
+	.build/debug/osprey promql-test $(PROMQL_TESTS)
 
 BENCH_FLAGS ?=
 bench: deps
