@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        .target(name: "PromQL", dependencies: ["OspreyCore", "MetricStore"]),
+        .target(name: "PromQL", dependencies: ["OspreyCore", "MetricStore", "Pipeline"]),
         .target(
             name: "Ingest",
             dependencies: [

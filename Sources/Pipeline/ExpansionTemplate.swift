@@ -7,7 +7,7 @@
 /// - a name of ASCII digits without a leading zero is a group number, anything else a group name;
 ///   a group that does not exist or did not take part in the match expands to nothing;
 /// - a `$` not followed by a valid name (e.g. `$-`, `${}`, `${x`) is kept as a literal `$`.
-struct ExpansionTemplate: Sendable, Equatable {
+public struct ExpansionTemplate: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
         case text(String)
         case number(Int)
@@ -19,7 +19,7 @@ struct ExpansionTemplate: Sendable, Equatable {
     /// Go stops reading a group number at this size and treats the name as a group name instead.
     static let groupNumberLimit = 100_000_000
 
-    init(_ template: String) {
+    public init(_ template: String) {
         var pieces: [Piece] = []
         var text = String.UnicodeScalarView()
         var rest = template.unicodeScalars[...]
@@ -53,7 +53,7 @@ struct ExpansionTemplate: Sendable, Equatable {
         return pieces.map { if case .text(let t) = $0 { t } else { "" } }.joined()
     }
 
-    func expand(_ match: RelabelRegex.Match) -> String {
+    public func expand(_ match: RelabelRegex.Match) -> String {
         if pieces.count == 1, case .text(let t) = pieces[0] { return t }
         var out = String.UnicodeScalarView()
         let scalars = match.subject.unicodeScalars

@@ -6,22 +6,27 @@
 /// pattern never silently means something other than what it means in Prometheus.
 ///
 /// The one rewrite is `.`: RE2's dot excludes only `\n`, Swift's also `\r`, U+0085, U+2028 and U+2029.
-/// When the pattern never turns on the `s` flag, each `.` outside a class becomes `[^\n]`.
-enum RE2Syntax {
+/// When the pattern never turns on the `s` flag (and the caller does not wrap it in one), each `.` outside a
+/// class becomes `[^\n]`.
+public enum RE2Syntax {
     /// Why a pattern is refused.
-    struct Problem: Error { let reason: String }
+    public struct Problem: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
 
     /// RE2 refuses repetition counts above this.
     static let repeatCountMax = 1000
 
     /// The pattern to hand to Swift `Regex`, or a reason the RE2 pattern is refused.
-    static func translate(_ pattern: String) -> Result<String, Problem> {
+    /// With `dotMatchesNewline` the caller compiles the result inside `(?s:…)`, so `.` is left as it is.
+    static func translate(_ pattern: String, dotMatchesNewline: Bool = false) -> Result<String, Problem> {
         let s = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
         var afterRepeat = false  // the previous token was a repetition operator
         var afterLazy = false  // ... followed by `?`
-        let usesSFlag = pattern.contains("(?") && flagGroups(s).contains { $0.contains("s") }
+        let usesSFlag = dotMatchesNewline || pattern.contains("(?") && flagGroups(s).contains { $0.contains("s") }
         func fail(_ why: String) -> Result<String, Problem> { .failure(Problem(reason: why)) }
 
         while i < s.count {

@@ -4,29 +4,32 @@
 /// The shapes real configs use most skip the regex engine: a literal, literal alternatives
 /// (`a|b|c`), and a literal prefix followed by `.*`, `.+`, `(.*)` or `(.+)` — which covers the
 /// default `(.*)`, `__meta_.*` and `__meta_kubernetes_pod_label_(.+)`.
-struct RelabelRegex: @unchecked Sendable {
+///
+/// PromQL's `label_replace` uses the same regexes with `.` matching newlines too (`dotMatchesNewline`), as
+/// Prometheus wraps those as `^(?s:regex)$`.
+public struct RelabelRegex: @unchecked Sendable {
     private enum Plan {
         case literals(Set<String>)
-        /// `prefix` then any run of characters other than `\n` (at least one when `nonEmpty`);
-        /// group 1 is that run when `captured`.
-        case prefix(String, nonEmpty: Bool, captured: Bool)
+        /// `prefix` then any run of characters (other than `\n` unless `newlines`; at least one when
+        /// `nonEmpty`); group 1 is that run when `captured`.
+        case prefix(String, nonEmpty: Bool, captured: Bool, newlines: Bool)
         case regex(Regex<AnyRegexOutput>)
     }
 
     /// The pattern as written in the config.
-    let pattern: String
+    public let pattern: String
     private let plan: Plan
 
-    init(_ pattern: String) throws(RE2Syntax.Problem) {
+    public init(_ pattern: String, dotMatchesNewline: Bool = false) throws(RE2Syntax.Problem) {
         self.pattern = pattern
-        if let plan = RelabelRegex.fastPlan(pattern) { self.plan = plan; return }
+        if let plan = RelabelRegex.fastPlan(pattern, newlines: dotMatchesNewline) { self.plan = plan; return }
         let translated: String
-        switch RE2Syntax.translate(pattern) {
+        switch RE2Syntax.translate(pattern, dotMatchesNewline: dotMatchesNewline) {
         case .success(let t): translated = t
         case .failure(let problem): throw problem
         }
         do {
-            let re = try Regex("(?:" + translated + ")")
+            let re = try Regex((dotMatchesNewline ? "(?s:" : "(?:") + translated + ")")
                 .matchingSemantics(.unicodeScalar)
                 .asciiOnlyCharacterClasses()
                 .wordBoundaryKind(.simple)
@@ -37,26 +40,26 @@ struct RelabelRegex: @unchecked Sendable {
     }
 
     /// True when the whole of `s` matches.
-    func matches(_ s: String) -> Bool {
+    public func matches(_ s: String) -> Bool {
         switch plan {
         case .literals(let set):
             // Set lookup compares canonically equivalent strings as equal; RE2 compares code points.
             guard let i = set.firstIndex(of: s) else { return false }
             return set[i].utf8.elementsEqual(s.utf8)
-        case .prefix(let p, let nonEmpty, _):
+        case .prefix(let p, let nonEmpty, _, let newlines):
             guard s.utf8.starts(with: p.utf8) else { return false }
             let rest = s.utf8.dropFirst(p.utf8.count)
-            return !(nonEmpty && rest.isEmpty) && !rest.contains(UInt8(ascii: "\n"))
+            return !(nonEmpty && rest.isEmpty) && (newlines || !rest.contains(UInt8(ascii: "\n")))
         case .regex(let re): return (try? re.wholeMatch(in: s)) != nil
         }
     }
 
     /// The capture groups when the whole of `s` matches; group 0 is all of `s`.
-    func match(_ s: String) -> Match? {
+    public func match(_ s: String) -> Match? {
         switch plan {
         case .literals:
             return matches(s) ? Match(subject: s, groups: [s.startIndex..<s.endIndex], names: [nil]) : nil
-        case .prefix(let p, _, let captured):
+        case .prefix(let p, _, let captured, _):
             guard matches(s) else { return nil }
             let whole = s.startIndex..<s.endIndex
             guard captured else { return Match(subject: s, groups: [whole], names: [nil]) }
@@ -76,20 +79,20 @@ struct RelabelRegex: @unchecked Sendable {
         }
     }
 
-    struct Match {
+    public struct Match {
         let subject: String
         /// Ranges on Unicode scalar boundaries: read them through `subject.unicodeScalars`.
         let groups: [Range<String.Index>?]
         let names: [String?]
     }
 
-    private static func fastPlan(_ pattern: String) -> Plan? {
+    private static func fastPlan(_ pattern: String, newlines: Bool) -> Plan? {
         if let alternatives = literalAlternatives(Substring(pattern)) { return .literals(Set(alternatives)) }
         for (tail, nonEmpty, captured) in [(".*", false, false), (".+", true, false), ("(.*)", false, true), ("(.+)", true, true)]
         where pattern.hasSuffix(tail) {
             let head = pattern.dropLast(tail.count)
             if let lits = literalAlternatives(head), lits.count == 1 {
-                return .prefix(lits[0], nonEmpty: nonEmpty, captured: captured)
+                return .prefix(lits[0], nonEmpty: nonEmpty, captured: captured, newlines: newlines)
             }
         }
         return nil

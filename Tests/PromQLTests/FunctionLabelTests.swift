@@ -42,6 +42,9 @@ import Testing
     @Test func dotMatchesNewlines() throws {
         let l = Labels(["a": "line1\nline2"])
         #expect(try LabelFunctions.replace(l, dst: "b", replacement: "$1", src: "a", regex: "line1.(.*)")["b"] == "line2")
+        // The shapes matched without the regex engine (a literal prefix then `(.*)`, `.+`) take newlines too.
+        #expect(try LabelFunctions.replace(l, dst: "b", replacement: "$1", src: "a", regex: "line1(.*)")["b"] == "\nline2")
+        #expect(try LabelFunctions.replace(l, dst: "b", replacement: "x", src: "a", regex: "line1.+")["b"] == "x")
     }
 
     @Test func replaceRejectsBadRegexAndBadNames() {

@@ -1,4 +1,5 @@
 import OspreyCore
+import Pipeline
 
 /// `label_replace` and `label_join` on one series' labels. The evaluator applies them to every series and then
 /// checks the result for duplicate label sets (`vector cannot contain metrics with the same labelset`).
@@ -14,19 +15,19 @@ public enum LabelFunctions {
 
     /// `replace` with the regex compiled once, for applying to many series.
     public static func replacer(dst: String, replacement: String, src: String, regex: String) throws(PromQLError) -> @Sendable (Labels) -> Labels {
-        let compiled: LabelRegex
+        let compiled: RelabelRegex
         do {
-            compiled = try LabelRegex(regex)
+            compiled = try RelabelRegex(regex, dotMatchesNewline: true)
         } catch {
             throw PromQLError(.execution, "invalid regular expression in label_replace(): \(regex)")
         }
         guard isValidLabelName(dst) else {
             throw PromQLError(.execution, "invalid destination label name in label_replace(): \(dst)")
         }
-        let template = ReplacementTemplate(replacement)
+        let template = ExpansionTemplate(replacement)
         return { labels in
             let value = labels[src] ?? ""
-            guard let match = compiled.wholeMatch(value) else { return labels }
+            guard let match = compiled.match(value) else { return labels }
             return labels.setting(dst, template.expand(match))
         }
     }
