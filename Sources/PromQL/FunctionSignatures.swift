@@ -27,6 +27,12 @@ public enum FunctionSignatures {
     /// experimental ones, and the native-histogram functions (so their queries parse).
     public static let table: [String: FunctionSignature] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
+    /// Functions that accept an `anchored` range (Prometheus refuses the modifier on any other function).
+    public static let anchoredSafe: Set<String> = ["resets", "changes", "rate", "increase", "delta"]
+
+    /// Functions that accept a `smoothed` range.
+    public static let smoothedSafe: Set<String> = ["rate", "increase", "delta"]
+
     private static func sig(_ name: String, _ args: [ValueType], _ ret: ValueType, variadic: Int = 0,
                             experimental: Bool = false) -> FunctionSignature {
         FunctionSignature(name: name, argTypes: args, variadic: variadic, returnType: ret, experimental: experimental)

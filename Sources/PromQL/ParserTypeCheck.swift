@@ -18,8 +18,8 @@ extension Expr {
 }
 
 /// Range functions `anchored` and `smoothed` selections may feed (Prometheus's lists).
-let anchoredSafeFunctions = RangeFunctions.anchoredSafe
-let smoothedSafeFunctions = RangeFunctions.smoothedSafe
+let anchoredSafeFunctions = FunctionSignatures.anchoredSafe
+let smoothedSafeFunctions = FunctionSignatures.smoothedSafe
 
 /// Prometheus's type checks after parsing, in its order (children first), reporting the first problem.
 /// Also settles vector matching: set operators are many-to-many, and operations with a scalar side have none.

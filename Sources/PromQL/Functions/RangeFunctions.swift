@@ -19,11 +19,11 @@ public enum RangeFunctions {
     /// Every function name `kernel(_:)` knows, sorted.
     public static var names: [String] { table.keys.sorted() }
 
-    /// Functions that accept an `anchored` range (Prometheus refuses the modifier on any other function).
-    public static let anchoredSafe: Set<String> = ["resets", "changes", "rate", "increase", "delta"]
+    /// Functions that accept an `anchored` range (the parser's list, `FunctionSignatures.anchoredSafe`).
+    public static var anchoredSafe: Set<String> { FunctionSignatures.anchoredSafe }
 
     /// Functions that accept a `smoothed` range.
-    public static let smoothedSafe: Set<String> = ["rate", "increase", "delta"]
+    public static var smoothedSafe: Set<String> { FunctionSignatures.smoothedSafe }
 
     /// Checks the scalar arguments of a step before the kernel runs; Prometheus fails the whole query on
     /// these (an execution error), so the evaluator turns a thrown error into the query's error.
