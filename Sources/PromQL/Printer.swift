@@ -60,7 +60,9 @@ extension VectorSelector: CustomStringConvertible {
             parts.append(printedLabelName(m.name) + m.kind.rawValue + goQuote(m.value))
         }
         parts.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return (name ?? "") + (parts.isEmpty ? "" : "{" + parts.joined(separator: ",") + "}")
+        let written = name ?? ""
+        // An empty selector (allowed as `info()`'s label filter) still prints its braces.
+        return written + (parts.isEmpty && !written.isEmpty ? "" : "{" + parts.joined(separator: ",") + "}")
     }
 
     var atText: String { at.map(\.text) ?? "" }

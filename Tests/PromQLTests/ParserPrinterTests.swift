@@ -672,3 +672,14 @@ rate(
             + "  sum by (job) (rate(http_requests_total[5m]))")
     }
 }
+
+/// Found by the parser fuzz target: an empty selector, which `info()` accepts as its label filter, printed as
+/// nothing, so the printed query no longer parsed.
+@Suite struct EmptySelectorPrintingTests {
+    @Test(arguments: ["info(up, {})", "co * info(up, {})"])
+    func emptySelectorKeepsItsBraces(_ query: String) throws {
+        let printed = try PromQLParser.parse(query).description
+        #expect(printed == query)
+        #expect(try PromQLParser.parse(printed).description == printed)
+    }
+}
