@@ -16,30 +16,25 @@ struct PrometheusReadAPI: Sendable {
     private static let storeQueue = DispatchQueue(label: "osprey.api.store", attributes: .concurrent)
 
     func answer(_ request: Request, _ body: @escaping @Sendable (Params) throws -> String?) async -> Response {
-        do {
-            let params = try await Params.read(request, bodyBytesMax: formBodyBytesMax)
-            let result: String? = try await withCheckedThrowingContinuation { c in
-                PrometheusReadAPI.storeQueue.async { c.resume(with: Result { try body(params) }) }
-            }
-            guard let data = result else { return Response(status: .noContent) }
-            return json("{\"status\":\"success\",\"data\":" + data + "}")
-        } catch let e as APIError {
-            return errorResponse(e)
-        } catch let e as StoreError {
-            return errorResponse(APIError(type: .internalError, message: "\(e)"))
-        } catch {
-            return errorResponse(APIError(type: .badData, message: "\(error)"))
+        await run(request, body) { data in
+            data.map { json("{\"status\":\"success\",\"data\":" + $0 + "}") } ?? Response(status: .noContent)
         }
     }
 
     /// Like `answer`, for handlers that also return warnings (`results truncated due to limit`).
     func answerWarned(_ request: Request, _ body: @escaping @Sendable (Params) throws -> (String, [String])) async -> Response {
+        await run(request, body) { json(JSONWriter.success(data: $0.0, warnings: $0.1)) }
+    }
+
+    /// Reads the parameters, runs `body` on the store queue and maps its errors to Prometheus's error JSON.
+    private func run<T: Sendable>(_ request: Request, _ body: @escaping @Sendable (Params) throws -> T,
+                                  _ respond: (T) -> Response) async -> Response {
         do {
             let params = try await Params.read(request, bodyBytesMax: formBodyBytesMax)
-            let (data, warnings) = try await withCheckedThrowingContinuation { c in
+            let result: T = try await withCheckedThrowingContinuation { c in
                 PrometheusReadAPI.storeQueue.async { c.resume(with: Result { try body(params) }) }
             }
-            return json(JSONWriter.success(data: data, warnings: warnings))
+            return respond(result)
         } catch let e as APIError {
             return errorResponse(e)
         } catch let e as StoreError {
