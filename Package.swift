@@ -34,6 +34,8 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "OspreyCore"),
+        .target(name: "ConfigReader", dependencies: ["OspreyCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "GoTemplate", dependencies: ["OspreyCore"]),
         .target(name: "Pipeline", dependencies: ["OspreyCore"]),
         .target(
             name: "MetricStore",
@@ -44,6 +46,30 @@ let package = Package(
             ]
         ),
         .target(name: "PromQL", dependencies: ["OspreyCore", "MetricStore", "Pipeline"]),
+        .target(
+            name: "Rules",
+            dependencies: [
+                "OspreyCore", "MetricStore", "PromQL", "GoTemplate", "ConfigReader",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Alerting",
+            dependencies: [
+                "OspreyCore", "GoTemplate", "ConfigReader",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Ingest",
             dependencies: [
@@ -63,7 +89,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "PromQL",
+                "OspreyCore", "MetricStore", "Ingest", "PromQL", "Rules", "Alerting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "Osprey",
             dependencies: [
-                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline", "PromQL",
+                "OspreyCore", "MetricStore", "Ingest", "API", "Pipeline", "PromQL", "ConfigReader", "Rules", "Alerting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -104,6 +130,9 @@ let package = Package(
         .testTarget(name: "IngestTests", dependencies: [
             "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "GoTemplate", "OspreyCore", "ConfigReader"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
     ]
 )

@@ -1,3 +1,4 @@
+import ConfigReader
 import OspreyCore
 import Yams
 

@@ -1,3 +1,4 @@
+import ConfigReader
 import Foundation
 import Ingest
 import OspreyCore

@@ -2,6 +2,7 @@ import Foundation
 import Ingest
 import MetricStore
 import OspreyCore
+import ConfigReader
 import Yams
 
 /// `osprey.yml`. Every field has a default, so Osprey runs with no file at all.
@@ -37,17 +38,6 @@ struct HostMetricsSettings {
     var jobName = "node"
 }
 
-/// A config error that names the file, line and field.
-struct ConfigError: Error, CustomStringConvertible {
-    let file: String
-    let line: Int?
-    let field: String
-    let message: String
-    var description: String {
-        "\(file)\(line.map { ":\($0)" } ?? ""): \(field): \(message)"
-    }
-}
-
 enum ConfigLoader {
     static func load(path: String) throws -> OspreyConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -63,7 +53,7 @@ enum ConfigLoader {
         var config = OspreyConfig()
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
-            throw ConfigError(file: file, line: lineOf(e), field: "(yaml)", message: "\(e)")
+            throw ConfigError(file: file, line: YAMLReader.line(of: e), field: "(yaml)", message: "\(e)")
         }
         guard let root else { return config }
         let r = Reader(file: file)
@@ -159,96 +149,7 @@ enum ConfigLoader {
         }
     }
 
-    private static func lineOf(_ e: YamlError) -> Int? {
-        switch e {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
-        default: return nil
-        }
-    }
-
-    struct Reader {
-        let file: String
-
-        func error(_ node: Node, _ field: String, _ message: String) -> ConfigError {
-            ConfigError(file: file, line: node.mark?.line, field: field, message: message)
-        }
-        func unknown(_ node: Node, _ field: String) -> ConfigError { error(node, field, "unknown field") }
-        func invalid(_ node: Node, _ field: String, _ m: String) -> ConfigError { error(node, field, m) }
-
-        func mapping(_ node: Node, _ field: String) throws -> [(String, Node)] {
-            if case .scalar(let s) = node, s.string.isEmpty || s.string == "~" || s.string == "null" { return [] }
-            guard let m = node.mapping else { throw error(node, field, "must be a mapping") }
-            var seen = Set<String>()
-            return try m.map { k, v in
-                guard let key = k.string else { throw error(k, field, "keys must be strings") }
-                guard seen.insert(key).inserted else { throw error(k, "\(field).\(key)", "appears twice") }
-                return (key, v)
-            }
-        }
-
-        func string(_ node: Node, _ field: String) throws -> String {
-            guard case .scalar(let s) = node else { throw error(node, field, "must be a string") }
-            return s.string
-        }
-
-        func duration(_ node: Node, _ field: String) throws -> Int64 {
-            let s = try string(node, field)
-            do { return try OspreyCore.Duration.parseMs(s) } catch { throw self.error(node, field, "\(error)") }
-        }
-
-        func byteSize(_ node: Node, _ field: String) throws -> Int64 {
-            let s = try string(node, field)
-            do { return try ByteSize.parse(s) } catch { throw self.error(node, field, "\(error)") }
-        }
-
-        func positiveInt(_ node: Node, _ field: String) throws -> Int {
-            let s = try string(node, field)
-            guard let n = Int(s), n > 0 else { throw error(node, field, "must be a positive integer, not \"\(s)\"") }
-            return n
-        }
-
-        func bool(_ node: Node, _ field: String) throws -> Bool {
-            let s = try string(node, field)
-            switch s {
-            case "true", "True", "TRUE": return true
-            case "false", "False", "FALSE": return false
-            default: throw error(node, field, "must be true or false, not \"\(s)\"")
-            }
-        }
-
-        func int(_ node: Node, _ field: String) throws -> Int {
-            let s = try string(node, field)
-            guard let n = Int(s) else { throw error(node, field, "must be an integer, not \"\(s)\"") }
-            return n
-        }
-
-        func nonNegativeInt(_ node: Node, _ field: String) throws -> Int {
-            let n = try int(node, field)
-            guard n >= 0 else { throw error(node, field, "must not be negative") }
-            return n
-        }
-
-        /// A YAML sequence (an empty or null node is an empty list).
-        func sequence(_ node: Node, _ field: String) throws -> [Node] {
-            if case .scalar(let s) = node, s.string.isEmpty || s.string == "~" || s.string == "null" { return [] }
-            guard let seq = node.sequence else { throw error(node, field, "must be a list") }
-            return Array(seq)
-        }
-
-        func stringList(_ node: Node, _ field: String) throws -> [String] {
-            try sequence(node, field).enumerated().map { try string($1, "\(field)[\($0)]") }
-        }
-
-        func stringMap(_ node: Node, _ field: String) throws -> [(String, String)] {
-            try mapping(node, field).map { ($0, try string($1, "\(field).\($0)")) }
-        }
-
-        func hostPort(_ node: Node, _ field: String) throws -> String {
-            let s = try string(node, field)
-            guard HostPort(s) != nil else { throw error(node, field, "must be HOST:PORT, not \"\(s)\"") }
-            return s
-        }
-    }
+    typealias Reader = YAMLReader
 }
 
 struct HostPort {
@@ -261,5 +162,13 @@ struct HostPort {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         self.host = host.isEmpty ? "0.0.0.0" : host
         self.port = port
+    }
+}
+
+extension YAMLReader {
+    func hostPort(_ node: Node, _ field: String) throws -> String {
+        let s = try string(node, field)
+        guard HostPort(s) != nil else { throw error(node, field, "must be HOST:PORT, not \"\(s)\"") }
+        return s
     }
 }

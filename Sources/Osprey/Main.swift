@@ -1,3 +1,4 @@
+import ConfigReader
 import API
 import ArgumentParser
 import Foundation

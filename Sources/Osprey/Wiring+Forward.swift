@@ -1,3 +1,4 @@
+import ConfigReader
 import Ingest
 import Logging
 import OspreyCore
