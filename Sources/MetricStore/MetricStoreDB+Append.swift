@@ -151,8 +151,7 @@ extension MetricStoreDB {
         var records: [(WALRecordType, [UInt8])] = []
         var samples = WALRecords.SamplesWriter(baseT: batch.timestamps.first ?? 0)
         var samplesAppended = 0
-        var handles: [SeriesHandle?] = []
-        if batch.collectHandles { handles.reserveCapacity(batch.series.count) }
+        var handles: [(series: Int32, handle: SeriesHandle)] = []
         /// Moves what is buffered into WAL records, series first, each under `WAL.recordBytesSoftMax`.
         func cutRecords() {
             if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))); newSeries.removeAll() }
@@ -168,7 +167,7 @@ extension MetricStoreDB {
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
                     /// Stores series `s` of the batch, whose key is `key`.
-                    func store(_ s: EncodedBatch.Series, key: UnsafeRawBufferPointer, given: SeriesHandle?, keyless: Bool) {
+                    func store(_ si: Int, _ s: EncodedBatch.Series, key: UnsafeRawBufferPointer, given: SeriesHandle?, keyless: Bool) {
                         var series: MemSeries?
                         if let h = given, h.series.live {
                             assert(keyless || h.series.key.elementsEqual(key), "BUG: a series handle used for another series' key")
@@ -178,15 +177,15 @@ extension MetricStoreDB {
                         if series == nil {
                             hash = hashKey(key)
                             series = head.lookup(key: key, hash: hash)
+                            if batch.collectHandles, let found = series { handles.append((Int32(si), SeriesHandle(found))) }
                         }
-                        if batch.collectHandles { handles.append(series.map(SeriesHandle.init)) }
                         if series == nil {
                             guard head.seriesCount < seriesMax else {
                                 reject(&result, key, ts[Int(s.sampleStart)], "the store holds \(seriesMax) series, its limit; no new series are accepted", count: Int(s.sampleEnd - s.sampleStart))
                                 return
                             }
                             let created = head.create(key: Array(key), hash: hash)
-                            if batch.collectHandles { handles[handles.count - 1] = SeriesHandle(created) }
+                            if batch.collectHandles { handles.append((Int32(si), SeriesHandle(created))) }
                             newSeries.append((created.ref, created.key))
                             result.seriesCreated += 1
                             series = created
@@ -218,9 +217,9 @@ extension MetricStoreDB {
                         let given = si < batch.handles.count ? batch.handles[si] : nil
                         if s.keyStart == s.keyEnd, let h = given {
                             // Given by handle alone, without key bytes: the key is the handle's series'.
-                            h.series.key.withUnsafeBytes { store(s, key: $0, given: h, keyless: true) }
+                            h.series.key.withUnsafeBytes { store(si, s, key: $0, given: h, keyless: true) }
                         } else {
-                            store(s, key: UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)]), given: given, keyless: false)
+                            store(si, s, key: UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)]), given: given, keyless: false)
                         }
                     }
                 }

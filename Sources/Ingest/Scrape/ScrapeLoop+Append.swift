@@ -78,25 +78,42 @@ package struct ScrapeAppender {
     package func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
                 generation: UInt32, into result: inout ScrapeResult) throws {
         var parser = ExpositionParser(bytes, format: format)
+        let predicted = cache.orderFormat == format ? cache.order : []
+        cache.beginOrder()
         try bytes.withUnsafeBufferPointer { buf in
+            var ordinal = 0
             while true {
                 let more: Bool
-                do { more = try parser.next() } catch { throw ScrapeError("parsing the response failed at \(error)") }
+                let expected: Int32 = ordinal < predicted.count ? predicted[ordinal] : -1
+                ordinal += 1
+                do {
+                    if expected >= 0 {
+                        more = try cache.withRaw(expected) { try parser.next(expecting: $0, nameCount: $1) }
+                    } else {
+                        more = try parser.next()
+                    }
+                } catch { throw ScrapeError("parsing the response failed at \(error)") }
                 guard more else { break }
                 result.samplesScraped += 1
-                let range = parser.seriesRange
-                let h = SeriesCache.hash(buf, range)
                 let index: Int32
-                if let i = cache.find(buf, range, hash: h) {
-                    index = i
-                    if cache.lastSeen(i) == generation {
-                        throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[range], as: UTF8.self)) in one scrape")
-                    }
+                if parser.matchedExpected {
+                    index = expected
                 } else {
-                    let key = try seriesKey(parser)
-                    index = cache.insert(.init(raw: Array(buf[range]), key: key, lastSeen: 0, explicitTimestamp: false), hash: h)
-                    if !key.isEmpty { result.seriesAdded += 1 }
+                    let range = parser.seriesRange
+                    let h = SeriesCache.hash(buf, range)
+                    if let i = cache.find(buf, range, hash: h) {
+                        index = i
+                    } else {
+                        let key = try seriesKey(parser)
+                        index = cache.insert(.init(raw: Array(buf[range]), nameCount: Int32(parser.nameRange.count), key: key,
+                                                   lastSeen: 0, explicitTimestamp: false), hash: h)
+                        if !key.isEmpty { result.seriesAdded += 1 }
+                    }
                 }
+                if cache.lastSeen(index) == generation {
+                    throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[parser.seriesRange], as: UTF8.self)) in one scrape")
+                }
+                cache.noteInOrder(index)
                 cache.markSeen(index, generation)
                 if cache.isDropped(index) { continue }
                 result.samplesPostRelabel += 1
@@ -113,12 +130,13 @@ package struct ScrapeAppender {
                 }
                 cache.addSample(index, t: t, v: parser.value, to: &result.batch, keyless: keyless)
                 result.entryOfSeries.append(index)
-                if var ex = parser.exemplar, let labels = Labels(encoded: cache[index].key) {
+                if var ex = parser.exemplar, let labels = Labels(encoded: cache.key(index)) {
                     if ex.timestamp == nil { ex.timestamp = t }
                     result.exemplars.append((labels, ex))
                 }
             }
         }
+        cache.commitOrder(format)
         result.metadata = parser.metadata.map { ($0.name, $0.1) }
     }
 
