@@ -64,8 +64,10 @@ func checkParse(_ bytes: [UInt8], _ format: ExpositionFormat) {
 }
 
 /// What one parse produced: each sample as text (series, labels, value bits, timestamp, exemplar), then the error.
-func parseRecords(_ bytes: [UInt8], _ format: ExpositionFormat, expecting: [([UInt8], Int)]) -> (records: [String], series: [([UInt8], Int)]) {
-    var parser = ExpositionParser(bytes, format: format)
+func parseRecords(_ bytes: [UInt8], _ format: ExpositionFormat, expecting: [([UInt8], Int)],
+                  previousMetadata: [(name: String, MetricMetadata)] = [])
+    -> (records: [String], series: [([UInt8], Int)], metadata: [(name: String, MetricMetadata)]) {
+    var parser = ExpositionParser(bytes, format: format, previousMetadata: previousMetadata)
     var records: [String] = []
     var series: [([UInt8], Int)] = []
     var k = 0
@@ -87,15 +89,17 @@ func parseRecords(_ bytes: [UInt8], _ format: ExpositionFormat, expecting: [([UI
     } catch {
         records.append("error \(error)")
     }
-    return (records, series)
+    records.append("metadata \(parser.metadata.map { "\($0.name) \($0.1)" })")
+    return (records, series, parser.metadata)
 }
 
 func checkExpecting(_ bytes: [UInt8], _ format: ExpositionFormat) {
     let plain = parseRecords(bytes, format, expecting: [])
-    let same = parseRecords(bytes, format, expecting: plain.series)
+    let same = parseRecords(bytes, format, expecting: plain.series, previousMetadata: plain.metadata)
     precondition(same.records == plain.records, "expecting the same series changed the parse:\n\(plain.records)\n\(same.records)")
     if plain.series.count > 1 {
-        let shifted = parseRecords(bytes, format, expecting: Array(plain.series.dropFirst()))
+        let shifted = parseRecords(bytes, format, expecting: Array(plain.series.dropFirst()),
+                                   previousMetadata: Array(plain.metadata.dropFirst()))
         precondition(shifted.records == plain.records, "expecting shifted series changed the parse:\n\(plain.records)\n\(shifted.records)")
     }
 }

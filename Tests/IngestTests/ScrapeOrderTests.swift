@@ -120,4 +120,21 @@ struct ScrapeOrderTests {
         #expect(cache.count == 1 && cache.order == [0])
         #expect(try Self.stored("b 3\n", &cache, generation: 3) == ["b{instance=\"h:9100\", job=\"api\"} 3.0"])
     }
+
+    @Test("metadata follows every change of HELP, TYPE and family list while unchanged scrapes keep sharing it")
+    func metadataChanges() throws {
+        var cache = SeriesCache()
+        func metadata(_ text: String, _ generation: UInt32) throws -> [String] {
+            var result = ScrapeResult()
+            try Self.appender.append(Array(text.utf8), format: .prometheusText, timestamp: Int64(generation) * 1000,
+                                     cache: &cache, generation: generation, into: &result)
+            return result.metadata.map { "\($0.name) \($0.1.type.rawValue) \($0.1.help)" }
+        }
+        #expect(try metadata("# HELP a first help\n# TYPE a counter\na 1\n", 1) == ["a counter first help"])
+        #expect(try metadata("# HELP a first help\n# TYPE a counter\na 1\n", 2) == ["a counter first help"])
+        #expect(try metadata("# HELP a second help\n# TYPE a gauge\na 1\n", 3) == ["a gauge second help"])
+        #expect(try metadata("# HELP a line\\nbreak \\\\ slash\n# TYPE a gauge\na 1\n", 4) == ["a gauge line\nbreak \\ slash"])
+        #expect(try metadata("# HELP b new\n# HELP a line\\nbreak \\\\ slash\na 1\nb 2\n", 5)
+                == ["b unknown new", "a unknown line\nbreak \\ slash"])
+    }
 }

@@ -60,6 +60,13 @@ public struct ExpositionParser {
         self.format = format
     }
 
+    /// A parser that reuses the Strings of `previous` (the `metadata` of the same target's last scrape) for
+    /// families and help texts that did not change, instead of building them again.
+    public init(_ bytes: [UInt8], format: ExpositionFormat, previousMetadata previous: [(name: String, MetricMetadata)]) {
+        self.init(bytes, format: format)
+        families.previous = previous
+    }
+
     /// TYPE, HELP and UNIT seen so far, in first-seen order, keyed by metric family name: in OpenMetrics the
     /// family (`foo` for `foo_total`), in 0.0.4 the name as the TYPE/HELP line writes it. A family with only
     /// some of the lines has defaults for the others (`unknown`, empty help and unit).

@@ -77,7 +77,7 @@ package struct ScrapeAppender {
     /// stores none of `result`). `generation` is unique per scrape attempt; it finds duplicates.
     package func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
                 generation: UInt32, into result: inout ScrapeResult) throws {
-        var parser = ExpositionParser(bytes, format: format)
+        var parser = ExpositionParser(bytes, format: format, previousMetadata: cache.metadata)
         let predicted = cache.orderFormat == format ? cache.order : []
         cache.beginOrder()
         try bytes.withUnsafeBufferPointer { buf in
@@ -137,7 +137,13 @@ package struct ScrapeAppender {
             }
         }
         cache.commitOrder(format)
-        result.metadata = parser.metadata.map { ($0.name, $0.1) }
+        let metadata = parser.metadata
+        if metadata.count == cache.metadata.count, zip(metadata, cache.metadata).allSatisfy({ $0.name == $1.name && $0.1 == $1.1 }) {
+            result.metadata = cache.metadata   // unchanged: the target status keeps sharing the same array
+        } else {
+            result.metadata = metadata
+            cache.metadata = metadata
+        }
     }
 
     /// Labels of a sample not seen before: target labels merged as `honor_labels` says, metric relabeling,

@@ -187,12 +187,7 @@ actor ScrapeLoop {
 
     /// Staleness markers for every series the last successful scrape stored that `seenNow` lacks.
     private func appendStaleness(_ batch: inout EncodedBatch, seenNow: [Int32], at ts: Int64) {
-        for i in prevSeen {
-            let e = cache[i]
-            if e.lastSeen == generation, !seenNow.isEmpty { continue }
-            if e.dropped || e.explicitTimestamp { continue }
-            batch.add(key: e.key, t: ts, v: StaleNaN.value)
-        }
+        cache.appendStalenessMarkers(prevSeen, seenIn: seenNow.isEmpty ? nil : generation, at: ts, to: &batch)
     }
 
     private func appendReport(_ batch: inout EncodedBatch, up: Bool, durationS: Double, result: ScrapeResult, at ts: Int64) {
@@ -205,10 +200,7 @@ actor ScrapeLoop {
     func writeEndOfRunStaleness() {
         let ts = max(clock.nowMs(), lastTimestamp + 1)
         var batch = EncodedBatch()
-        for i in prevSeen {
-            let e = cache[i]
-            if !e.dropped && !e.explicitTimestamp { batch.add(key: e.key, t: ts, v: StaleNaN.value) }
-        }
+        cache.appendStalenessMarkers(prevSeen, seenIn: nil, at: ts, to: &batch)
         if lastTimestamp > 0 {
             for key in reportKeys { batch.add(key: key, t: ts, v: StaleNaN.value) }
         }

@@ -1,4 +1,5 @@
 import MetricStore
+import OspreyCore
 
 /// Per-target cache from a sample's series text, exactly as the target wrote it, to the series key it
 /// stores under (target labels added, metric relabeling applied). A warm scrape then parses no label set
@@ -42,6 +43,8 @@ package struct SeriesCache {
     /// `order[k]`, checked with one compare and no hashing or label scanning.
     private(set) var order: [Int32] = []
     private(set) var orderFormat: ExpositionFormat?
+    /// The metadata (HELP, TYPE, UNIT) of the last scrape that parsed.
+    var metadata: [(name: String, MetricMetadata)] = []
     /// The order this scrape is building (buffers swapped with `order`).
     private var building: [Int32] = []
 
@@ -142,6 +145,18 @@ package struct SeriesCache {
         }
     }
 
+    /// Adds a staleness marker at `ts` for each of `previous` (entries the last successful scrape stored a
+    /// sample for) that the scrape of `seenIn` did not see; with `seenIn` nil, for all of them. Series
+    /// metric relabeling dropped and series with their own timestamps get none, as in Prometheus.
+    func appendStalenessMarkers(_ previous: [Int32], seenIn generation: UInt32?, at ts: Int64, to batch: inout EncodedBatch) {
+        for i in previous {
+            let k = Int(i)
+            if let generation, lastSeen[k] == generation { continue }
+            if explicit[k] || keys[k].isEmpty { continue }
+            batch.add(key: keys[k], t: ts, v: StaleNaN.value)
+        }
+    }
+
     /// Entries the scrape of `generation` stored a sample for without an explicit timestamp.
     func seenWithoutTimestamp(_ generation: UInt32) -> [Int32] {
         lastSeen.indices.compactMap { i in
@@ -158,6 +173,7 @@ package struct SeriesCache {
         var moved = [Int32](repeating: -1, count: old.count)
         for i in keep { moved[i] = insert(old[Int32(i)], hash: old.hashes[i]) }
         // The line order survives with the new indices, unless it named an evicted entry.
+        metadata = old.metadata
         let remapped = old.order.map { moved[Int($0)] }
         if !remapped.contains(-1) {
             order = remapped
