@@ -163,6 +163,9 @@ extension MetricStoreDB {
         }
         let seriesMax = options.limits.seriesMax
         let latest = clock.nowMs() + options.futureToleranceMs
+        // Read once: the lock is held, so neither changes during the commit.
+        let cut = cutInProgress
+        var appendedMin = Int64.max, appendedMax = Int64.min, appendedCount = 0
         batch.keyBytes.withUnsafeBytes { keys in
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
@@ -204,8 +207,10 @@ extension MetricStoreDB {
                             case .appended:
                                 samples.add(ref: ms.ref, t, v)
                                 if samples.w.bytes.count >= WAL.recordBytesSoftMax { cutRecords() }
-                                head.noteAppended(t)
-                                if let cut = cutInProgress, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
+                                appendedMin = min(appendedMin, t)
+                                appendedMax = max(appendedMax, t)
+                                appendedCount += 1
+                                if let cut, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
                             case .duplicate:
                                 break
                             case .conflict(let existing):
@@ -225,6 +230,7 @@ extension MetricStoreDB {
                 }
             }
         }
+        if appendedCount > 0 { head.noteAppended(min: appendedMin, max: appendedMax, count: appendedCount) }
         cutRecords()
         if !records.isEmpty {
             do { try wal.log(records, deferred: batch.deferWALWrite) } catch {

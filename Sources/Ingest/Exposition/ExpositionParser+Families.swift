@@ -59,7 +59,7 @@ struct FamilyTracker {
             nameString = currentNameString
         } else {
             let k = entries.count
-            let candidate = k < previous.count && previous[k].name.utf8.elementsEqual(UnsafeBufferPointer(rebasing: buf[name]))
+            let candidate = k < previous.count && sameBytes(previous[k].name, UnsafeBufferPointer(rebasing: buf[name]))
                 ? previous[k].name : String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)
             if let existing = index[candidate] {
                 nameString = entries[existing].name
@@ -93,7 +93,7 @@ struct FamilyTracker {
                 throw ExpositionError(line: line, message: "HELP text for \"\(nameString)\" is not valid UTF-8 (byte \(bad + 1) of the text)")
             }
             if idx < previous.count, previous[idx].name == nameString, !textBytes.contains(UInt8(ascii: "\\")),
-               previous[idx].1.help.utf8.elementsEqual(textBytes) {
+               sameBytes(previous[idx].1.help, textBytes) {
                 entries[idx].1.help = previous[idx].1.help
             } else {
                 entries[idx].1.help = unescapeHelp(textBytes, om: om)
@@ -215,6 +215,16 @@ private func unescapeHelp(_ text: UnsafeBufferPointer<UInt8>, om: Bool) -> Strin
         i += 1
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Whether `s` is exactly `bytes` (one memcmp for a native String).
+private func sameBytes(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    if let same = s.utf8.withContiguousStorageIfAvailable({ own in
+        own.count == bytes.count && (own.isEmpty || memcmp(own.baseAddress!, bytes.baseAddress!, own.count) == 0)
+    }) {
+        return same
+    }
+    return s.utf8.elementsEqual(bytes)
 }
 
 /// Offset of the first invalid UTF-8 byte, or nil.

@@ -80,6 +80,7 @@ package struct ScrapeAppender {
         var parser = ExpositionParser(bytes, format: format, previousMetadata: cache.metadata)
         let predicted = cache.orderFormat == format ? cache.order : []
         cache.beginOrder()
+        let sampleLimit = config.sampleLimit, honorTimestamps = config.honorTimestamps, keyless = self.keyless
         try bytes.withUnsafeBufferPointer { buf in
             var ordinal = 0
             while true {
@@ -117,11 +118,11 @@ package struct ScrapeAppender {
                 cache.markSeen(index, generation)
                 if cache.isDropped(index) { continue }
                 result.samplesPostRelabel += 1
-                if config.sampleLimit > 0, result.samplesPostRelabel > config.sampleLimit {
-                    throw ScrapeError("sample_limit exceeded: more than \(config.sampleLimit) samples after metric relabeling")
+                if sampleLimit > 0, result.samplesPostRelabel > sampleLimit {
+                    throw ScrapeError("sample_limit exceeded: more than \(sampleLimit) samples after metric relabeling")
                 }
                 var t = ts
-                if config.honorTimestamps, let own = parser.timestamp {
+                if honorTimestamps, let own = parser.timestamp {
                     t = own
                     cache.setExplicitTimestamp(index, true)
                 } else {
