@@ -273,7 +273,24 @@ import Testing
             let routed = try run(osprey, ["check", "routes", "--config.file=\(dir)/osprey.yml", "severity=critical", "team=database"])
             #expect(routed.output == "pager-database,chat-database\n")
             #expect(try run(osprey, ["check", "config", dir + "/osprey.yml"]).status == 0)
-            // Inline: Alertmanager's keys directly under alerting:, errors named alerting.<field>.
+            // Inline: Alertmanager's keys directly under alerting:, next to Prometheus's.
+            try """
+                alerting:
+                  alertmanagers:
+                    - static_configs: [{targets: ['127.0.0.1:9093']}]
+                  route:
+                    receiver: mail
+                    routes:
+                      - matchers: [severity=critical]
+                        receiver: page
+                  receivers:
+                    - name: mail
+                    - name: page
+                      webhook_configs: [{url: 'http://127.0.0.1:1/page'}]
+                """.write(toFile: dir + "/osprey-inline.yml", atomically: true, encoding: .utf8)
+            #expect(try run(osprey, ["check", "routes", "--config.file=\(dir)/osprey-inline.yml", "severity=critical"]).output == "page\n")
+            #expect(try run(osprey, ["check", "alerting", dir + "/osprey-inline.yml"]).output.contains(" - 2 receivers\n"))
+            // Errors are named alerting.<field>.
             try "alerting:\n  route:\n    receiver: nope\n  receivers:\n    - name: r\n".write(toFile: dir + "/inline.yml", atomically: true, encoding: .utf8)
             let bad = try run(osprey, ["check", "config", dir + "/inline.yml"])
             #expect(bad.status == 1)

@@ -20,6 +20,15 @@ public struct AlertmanagerConfig: Sendable {
     /// Valid fields Osprey accepts but does not act on, as `path: reason` lines (e.g. `receivers[2].opsgenie_configs`).
     public var ignored: [String] = []
 
+    /// The configuration used when none is given: every alert goes to one receiver, `default`, with no
+    /// integrations, so alerts are grouped and listed by the API but nobody is notified.
+    public static let fallback: AlertmanagerConfig = {
+        let text = "route:\n  receiver: default\nreceivers:\n  - name: default\n"
+        // The text is a constant that parses; failing here is a bug in this file.
+        guard let config = try? AlertmanagerConfig.parse(text, file: "(built-in)") else { fatalError("BUG: the built-in Alertmanager configuration does not parse") }
+        return config
+    }()
+
     /// The receiver with this name.
     public func receiver(named name: String) -> Receiver? { receivers.first { $0.name == name } }
 

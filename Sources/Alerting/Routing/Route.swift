@@ -89,6 +89,14 @@ public final class Route: Sendable {
         key + ":" + Route.formatLabelSet(groupLabels(labels))
     }
 
+    /// The node of this tree with Alertmanager's route ID `id`, if any.
+    public func route(withID id: String) -> Route? {
+        if self.id == id { return self }
+        guard id.hasPrefix(key) else { return nil }
+        for r in routes { if let found = r.route(withID: id) { return found } }
+        return nil
+    }
+
     /// Visits this node and then its descendants, depth first.
     public func walk(_ visit: (Route) -> Void) {
         visit(self)
