@@ -4,7 +4,9 @@ import Testing
 /// Differential tests against the real `amtool` (Debian prometheus-alertmanager 0.25): `amtool check-config`
 /// and `osprey check alerting` agree on valid and invalid files, and `amtool config routes test` and
 /// `osprey check routes` send the same label sets to the same receivers on the example configuration.
-/// Files use only what Alertmanager 0.25 knows (msteams_configs came later).
+/// Files use only what Alertmanager 0.25 knows. Deliberate differences, not in the table: Osprey also
+/// accepts what later Alertmanagers added (msteams_configs, webhook `timeout`, `http_headers`, quoted UTF-8
+/// label names in matchers) and rejects months outside 1-12, which 0.25 lets through.
 @Suite struct AlertmanagerConfigInteropTests {
     struct Outcome { let status: Int32; let output: String }
 
@@ -114,6 +116,18 @@ import Testing
         ("bad day of month", head + tail + "time_intervals:\n  - name: x\n    time_intervals: [{days_of_month: ['0']}]\n", false),
         ("receiver without name", head + tail + "  - webhook_configs: [{url: 'http://x/'}]\n", false),
         ("yaml syntax", "route: {receiver: r\n", false),
+        ("yaml 1.1 booleans", head + "  routes:\n    - continue: yes\n      matchers: ['a=b, c=~\"d|e\"']\n" + tail, true),
+        ("empty group_by", head + "  group_by: []\n  group_wait: 0s\n" + tail, true),
+        ("24:00 end time", head + tail + "time_intervals: [{name: x, time_intervals: [{times: [{start_time: '22:00', end_time: '24:00'}], weekdays: ['Monday:FRIDAY'], location: Local}]}]\n", true),
+        ("24:01 end time", head + tail + "time_intervals: [{name: x, time_intervals: [{times: [{start_time: '22:00', end_time: '24:01'}]}]}]\n", false),
+        ("email without from", "global: {smtp_smarthost: 'm:25'}\n" + head + tail + "    email_configs: [{to: a@b}]\n", false),
+        ("email duplicate header", "global: {smtp_smarthost: 'm:25', smtp_from: a@b}\n" + head + tail + "    email_configs: [{to: a@b, headers: {subject: a, Subject: b}}]\n", false),
+        ("smarthost without port", "global: {smtp_smarthost: 'mail'}\n" + head + tail, false),
+        ("webhook url and url_file", head + tail + "    webhook_configs: [{url: 'http://x/', url_file: f}]\n", false),
+        ("two auth schemes", "global:\n  http_config:\n    basic_auth: {username: a, password: b}\n    bearer_token: t\n" + head + tail, false),
+        ("slack field without title", "global: {slack_api_url: 'http://x/'}\n" + head + tail + "    slack_configs: [{fields: [{value: v}]}]\n", false),
+        ("duplicate key", "route:\n  receiver: r\n  receiver: r\n" + tail, false),
+        ("bad equal label", head + tail + "inhibit_rules: [{equal: ['bad-name']}]\n", false),
     ]
 
     @Test func checkConfigAgreesWithAmtool() throws {
