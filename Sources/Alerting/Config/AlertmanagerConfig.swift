@@ -32,6 +32,13 @@ public struct AlertmanagerConfig: Sendable {
     /// The receiver with this name.
     public func receiver(named name: String) -> Receiver? { receivers.first { $0.name == name } }
 
+    /// Whether notifications on `route` are held back at the instant, as Alertmanager decides: one of its
+    /// `mute_time_intervals` contains it, or it has `active_time_intervals` and none of them contains it.
+    public func isMuted(_ route: Route, at ms: Int64) -> Bool {
+        if route.muteTimeIntervals.contains(where: { timeInterval($0, contains: ms) }) { return true }
+        return !route.activeTimeIntervals.isEmpty && !route.activeTimeIntervals.contains { timeInterval($0, contains: ms) }
+    }
+
     /// Whether the named time interval contains the instant; false for an unknown name.
     public func timeInterval(_ name: String, contains ms: Int64) -> Bool {
         guard let specs = timeIntervals[name] else { return false }

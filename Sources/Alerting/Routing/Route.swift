@@ -57,7 +57,7 @@ public final class Route: Sendable {
 
     /// Whether this node's own matchers accept the labels (a missing label has the value "").
     public func matchesOwn(_ labels: Labels) -> Bool {
-        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+        AlertMatchers.matches(matchers, labels)
     }
 
     /// The routes an alert with these labels is handled by: a depth-first, left-to-right search where the
