@@ -42,14 +42,13 @@ extension AlertmanagerConfig {
         // `global` first: receivers take their defaults from it.
         if let g = byKey["global"] { try l.global(g) }
         var receivers: [Receiver] = []
-        var receiverLines: [String: Int?] = [:]
+        var receiverNames = Set<String>()
         if let node = byKey["receivers"] {
             for (i, item) in try r.sequence(node, l.path("receivers")).enumerated() {
                 let rcv = try l.receiver(item, l.path("receivers[\(i)]"))
-                if receiverLines[rcv.name] != nil {
+                guard receiverNames.insert(rcv.name).inserted else {
                     throw r.invalid(item, l.path("receivers[\(i)].name"), "notification config name \"\(rcv.name)\" is not unique")
                 }
-                receiverLines[rcv.name] = item.mark?.line
                 receivers.append(rcv)
             }
         }
@@ -70,7 +69,7 @@ extension AlertmanagerConfig {
                 intervals[name] = specs
             }
         }
-        try l.checkReferences(spec, receivers: Set(receiverLines.keys), intervals: Set(intervals.keys))
+        try l.checkReferences(spec, receivers: receiverNames, intervals: Set(intervals.keys))
 
         var config = AlertmanagerConfig(route: l.build(spec, parent: nil, position: nil))
         config.global = l.globalConfig
