@@ -170,7 +170,7 @@ extension AlertmanagerLoader {
         if c.authSecret.isEmpty { c.authSecret = g.smtpAuthSecret }
         if c.authIdentity.isEmpty { c.authIdentity = g.smtpAuthIdentity }
         c.requireTLS = requireTLS ?? g.smtpRequireTLS
-        if c.tlsConfig == TLSSettings() { c.tlsConfig = g.smtpTLSConfig }
+        if c.tlsConfig == TLSClientSettings() { c.tlsConfig = g.smtpTLSConfig }
         if c.headers["Subject"] == nil { c.headers["Subject"] = EmailConfig.defaultSubject }
         return c
     }

@@ -61,7 +61,7 @@ public struct GlobalConfig: Sendable {
     public var smtpAuthSecret = ""
     public var smtpAuthIdentity = ""
     public var smtpRequireTLS = true
-    public var smtpTLSConfig = TLSSettings()
+    public var smtpTLSConfig = TLSClientSettings()
     public var slackAPIURL: String?
     public var slackAPIURLFile: String?
     public var pagerdutyURL = "https://events.pagerduty.com/v2/enqueue"
@@ -83,7 +83,7 @@ public struct HTTPClientSettings: Sendable, Equatable {
     public var authorizationCredentials: String?
     public var authorizationCredentialsFile: String?
     public var proxyURL: String?
-    public var tlsConfig = TLSSettings()
+    public var tlsConfig = TLSClientSettings()
     public var followRedirects = true
     public var enableHTTP2 = true
     /// `http_headers`: extra request headers (the `values` of each entry).
@@ -93,7 +93,7 @@ public struct HTTPClientSettings: Sendable, Equatable {
 }
 
 /// Prometheus's `tls_config` block.
-public struct TLSSettings: Sendable, Equatable {
+public struct TLSClientSettings: Sendable, Equatable {
     public var caFile: String?
     public var ca: String?
     public var certFile: String?
@@ -231,7 +231,7 @@ public struct EmailConfig: Sendable {
     public var html = #"{{ template "email.default.html" . }}"#
     public var text = ""
     public var requireTLS = true
-    public var tlsConfig = TLSSettings()
+    public var tlsConfig = TLSClientSettings()
 
     static let defaultSubject = #"{{ template "email.default.subject" . }}"#
 }

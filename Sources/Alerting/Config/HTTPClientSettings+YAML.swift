@@ -69,8 +69,8 @@ extension AlertmanagerLoader {
         return h
     }
 
-    func tlsConfig(_ node: Node, _ field: String) throws -> TLSSettings {
-        var t = TLSSettings()
+    func tlsConfig(_ node: Node, _ field: String) throws -> TLSClientSettings {
+        var t = TLSClientSettings()
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
