@@ -129,8 +129,12 @@ public struct Receiver: Sendable {
 
 /// `webhook_configs` entry: Alertmanager's webhook JSON (version 4) POSTed to `url`.
 public struct WebhookConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var url: String?
     /// Read at send time, relative paths already resolved.
     public var urlFile: String?
@@ -143,7 +147,14 @@ public struct WebhookConfig: Sendable {
 
 /// `slack_configs` entry (incoming-webhook JSON). Template fields hold Alertmanager's default templates when left out.
 public struct SlackConfig: Sendable {
-    public struct Field: Sendable { public var title: String; public var value: String; public var short: Bool? }
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
+    public struct Field: Sendable {
+        public var title: String, value: String
+        public var short: Bool?
+        public init(title: String, value: String, short: Bool? = nil) { self.title = title; self.value = value; self.short = short }
+    }
     public struct Action: Sendable {
         public var type: String, text: String, url: String, style: String, name: String, value: String
         public var confirm: Confirm?
@@ -152,6 +163,7 @@ public struct SlackConfig: Sendable {
 
     /// Default false, as in Alertmanager.
     public var sendResolved = false
+
     public var apiURL: String?
     public var apiURLFile: String?
     public var httpConfig = HTTPClientSettings()
@@ -178,11 +190,21 @@ public struct SlackConfig: Sendable {
 
 /// `pagerduty_configs` entry (Events API v2 with `routing_key`, v1 with `service_key`).
 public struct PagerdutyConfig: Sendable {
-    public struct Link: Sendable { public var href: String; public var text: String }
-    public struct Image: Sendable { public var src: String; public var alt: String; public var href: String }
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
+    public struct Link: Sendable {
+        public var href: String, text: String
+        public init(href: String, text: String) { self.href = href; self.text = text }
+    }
+    public struct Image: Sendable {
+        public var src: String, alt: String, href: String
+        public init(src: String, alt: String, href: String) { self.src = src; self.alt = alt; self.href = href }
+    }
 
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var httpConfig = HTTPClientSettings()
     public var routingKey: String?
     public var routingKeyFile: String?
@@ -214,8 +236,12 @@ public struct PagerdutyConfig: Sendable {
 
 /// `email_configs` entry. Unset SMTP fields are filled from `global`.
 public struct EmailConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default false, as in Alertmanager.
     public var sendResolved = false
+
     public var to = ""
     public var from = ""
     public var hello = ""
@@ -238,8 +264,12 @@ public struct EmailConfig: Sendable {
 
 /// `msteams_configs` entry (Alertmanager 0.26+).
 public struct MSTeamsConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var webhookURL: String?
     public var webhookURLFile: String?
     public var httpConfig = HTTPClientSettings()
