@@ -8,11 +8,12 @@ struct SeriesHandleTests {
     static func batch(_ keys: [[UInt8]], t: Int64, handles: [SeriesHandle?] = []) -> EncodedBatch {
         var b = EncodedBatch()
         b.collectHandles = true
-        b.handles = handles
+        b.handleTable = handles
         for (i, k) in keys.enumerated() {
             let start = Int32(b.keyBytes.count)
             b.keyBytes += k
-            b.series.append(.init(keyStart: start, keyEnd: Int32(b.keyBytes.count), sampleStart: Int32(i), sampleEnd: Int32(i + 1)))
+            b.series.append(.init(keyStart: start, keyEnd: Int32(b.keyBytes.count), sampleStart: Int32(i), sampleEnd: Int32(i + 1),
+                                  handle: i < handles.count ? Int32(i) : -1))
             b.timestamps.append(t)
             b.values.append(Double(t))
         }
@@ -59,9 +60,9 @@ struct SeriesHandleTests {
     static func keyless(_ handles: [SeriesHandle?], t: Int64) -> EncodedBatch {
         var b = EncodedBatch()
         b.collectHandles = true
-        b.handles = handles
+        b.handleTable = handles
         for i in handles.indices {
-            b.series.append(.init(keyStart: 0, keyEnd: 0, sampleStart: Int32(i), sampleEnd: Int32(i + 1)))
+            b.series.append(.init(keyStart: 0, keyEnd: 0, sampleStart: Int32(i), sampleEnd: Int32(i + 1), handle: Int32(i)))
             b.timestamps.append(t)
             b.values.append(Double(t))
         }

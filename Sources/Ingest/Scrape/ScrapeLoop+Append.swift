@@ -49,7 +49,7 @@ package struct ScrapeResult {
         batch.series.removeAll(keepingCapacity: true)
         batch.timestamps.removeAll(keepingCapacity: true)
         batch.values.removeAll(keepingCapacity: true)
-        batch.handles.removeAll(keepingCapacity: true)
+        batch.handleTable = []
         batch.collectHandles = true
         batch.deferWALWrite = false
         entryOfSeries.removeAll(keepingCapacity: true)
@@ -138,6 +138,9 @@ package struct ScrapeAppender {
             }
         }
         cache.commitOrder(format)
+        // Series refer to the cache's handles by index (set after the loop, whose inserts grow the table); the
+        // caller empties this before it updates the cache.
+        result.batch.handleTable = cache.handles
         let metadata = parser.metadata
         if metadata.count == cache.metadata.count, zip(metadata, cache.metadata).allSatisfy({ $0.name == $1.name && $0.1 == $1.1 }) {
             result.metadata = cache.metadata   // unchanged: the target status keeps sharing the same array
@@ -206,13 +209,21 @@ package struct ScrapeAppender {
 }
 
 extension EncodedBatch {
-    /// Appends one sample of the series with canonical key `key`.
-    mutating func add(key: [UInt8], t: Int64, v: Double, handle: SeriesHandle? = nil) {
-        if collectHandles { handles.append(handle) }
+    /// Appends one sample of the series with canonical key `key` (and `handleTable[handle]`, if not -1).
+    mutating func add(key: [UInt8], t: Int64, v: Double, handle: Int32 = -1) {
         let keyStart = Int32(keyBytes.count)
         keyBytes.append(contentsOf: key)
         let s = Int32(timestamps.count)
-        series.append(.init(keyStart: keyStart, keyEnd: Int32(keyBytes.count), sampleStart: s, sampleEnd: s + 1))
+        series.append(.init(keyStart: keyStart, keyEnd: Int32(keyBytes.count), sampleStart: s, sampleEnd: s + 1, handle: handle))
+        timestamps.append(t)
+        values.append(v)
+    }
+
+    /// Appends one sample of the series `handleTable[handle]`, without its key.
+    mutating func add(t: Int64, v: Double, handle: Int32) {
+        let k = Int32(keyBytes.count)
+        let s = Int32(timestamps.count)
+        series.append(.init(keyStart: k, keyEnd: k, sampleStart: s, sampleEnd: s + 1, handle: handle))
         timestamps.append(t)
         values.append(v)
     }

@@ -156,6 +156,7 @@ actor ScrapeLoop {
         result.batch.deferWALWrite = !acknowledged
         do {
             let commit = try sink.write(result.batch)
+            result.batch.handleTable = []   // shares the cache's handles; let go before they change
             for (i, handle) in commit.handles where Int(i) < result.entryOfSeries.count {
                 cache.setHandle(result.entryOfSeries[Int(i)], handle)
             }

@@ -32,7 +32,8 @@ package struct SeriesCache {
     private var keys: [[UInt8]] = []
     private var lastSeen: [UInt32] = []
     private var explicit: [Bool] = []
-    private var handles: [SeriesHandle?] = []
+    /// The store's handles, by entry; a batch refers to them by index (`EncodedBatch.handleTable`).
+    private(set) var handles: [SeriesHandle?] = []
     private var hashes: [UInt64] = []
     /// Open addressing over `hashes` (entry index + 1; 0 is empty), linear probing, at most half full:
     /// the lookup per sample costs no general-purpose hashing of the key.
@@ -136,12 +137,13 @@ package struct SeriesCache {
 
     /// Appends one sample of entry `i`'s series to `batch`, with the entry's store handle; with `keyless`,
     /// a series that has a handle goes without its key bytes.
+    /// The batch's `handleTable` must be this cache's `handles`.
     func addSample(_ i: Int32, t: Int64, v: Double, to batch: inout EncodedBatch, keyless: Bool) {
-        let handle = handles[Int(i)]
-        if keyless, handle != nil {
-            batch.add(key: [], t: t, v: v, handle: handle)
+        let hasHandle = handles[Int(i)] != nil
+        if keyless, hasHandle {
+            batch.add(t: t, v: v, handle: i)
         } else {
-            batch.add(key: keys[Int(i)], t: t, v: v, handle: handle)
+            batch.add(key: keys[Int(i)], t: t, v: v, handle: hasHandle ? i : -1)
         }
     }
 
