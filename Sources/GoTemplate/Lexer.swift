@@ -125,7 +125,7 @@ struct Lexer {
                 fail("unclosed left paren", pos)
                 return false
             }
-            guard pos < src.count else { fail("unclosed action", actionStart); return false }
+            guard pos < src.count else { fail("unclosed action", src.count); return false }
             let start = pos
             let c = src[pos]
             switch c {
