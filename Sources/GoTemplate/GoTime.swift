@@ -29,6 +29,7 @@ public struct GoTime: Sendable, Equatable, CustomStringConvertible {
 
     var zoneAbbreviation: String {
         if zone.identifier == "UTC" || zone.identifier == "GMT" { return "UTC" }
+        if let a = TimeZoneNames.abbreviation(zone, offset: offsetSeconds, isDST: zone.isDaylightSavingTime(for: date)) { return a }
         if let a = zone.abbreviation(for: date), !a.hasPrefix("GMT") { return a }
         let o = offsetSeconds
         let sign = o < 0 ? "-" : "+"
@@ -180,6 +181,7 @@ func pad(_ v: Int, _ width: Int) -> String {
 
 extension GoTime: TemplateObject {
     public var underlying: TemplateValue { .noValue }
+    public var typeName: String { "time.Time" }
 
     /// Go's time.Time methods that templates call.
     public func member(_ name: String, arguments: [TemplateValue]) throws -> TemplateValue? {

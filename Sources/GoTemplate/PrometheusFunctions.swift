@@ -21,6 +21,8 @@ public struct QuerySample: TemplateObject, Equatable {
         }
     }
 
+    public var typeName: String { "*template.sample" }
+
     /// As Go prints a `*sample`: `&{map[a:b] 1}`.
     public var description: String { "&{\(GoFormat.value(.strings(labels))) \(GoFormat.float(value))}" }
 }

@@ -51,11 +51,14 @@ public protocol TemplateObject: Sendable {
     func member(_ name: String, arguments: [TemplateValue]) throws -> TemplateValue?
     /// How Go's fmt would print an opaque object (used when `underlying` is `.noValue`).
     var description: String { get }
+    /// The Go type name error messages use (`can't evaluate field X in type NAME`).
+    var typeName: String { get }
 }
 
 extension TemplateObject {
     public var underlying: TemplateValue { .noValue }
     public var description: String { "{}" }
+    public var typeName: String { "\(type(of: self))" }
 }
 
 extension TemplateValue {
@@ -100,7 +103,7 @@ extension TemplateValue {
         case .list: return "[]interface {}"
         case .map: return "map[string]interface {}"
         case .object(let o):
-            if case .noValue = o.underlying { return "\(type(of: o))" }
+            if case .noValue = o.underlying { return o.typeName }
             return o.underlying.goTypeName
         case .time: return "time.Time"
         case .duration: return "time.Duration"
