@@ -312,12 +312,7 @@ final class Execution {
         for a in args.dropFirst() { argv.append(try evalArg(dot, a)) }
         if let f = final { argv.append(f) }
         do {
-            let v: TemplateValue
-            if name == "call", set.functions[name] == nil {
-                v = try Builtins.call(argv)
-            } else {
-                v = try function.call(name, argv)
-            }
+            let v = try function.call(name, argv)
             return try checkSize(v, (cmd.pos, cmd.description))
         } catch let e as TemplateFunctionError {
             if e.isArgumentError { throw fail(pos, name, e.message) }

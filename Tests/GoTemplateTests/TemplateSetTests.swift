@@ -156,6 +156,7 @@ let alertData: TemplateValue = .map([
             == "template: t:1:3: executing \"t\" at <greet>: wrong number of args for greet: want 0 to 1 got 2")
         #expect(failure("{{ double \"x\" }}", functions: functions).hasSuffix("error calling double: strconv.ParseFloat: parsing \"x\": invalid syntax"))
         #expect(failure("{{ call 1 }}", functions: functions).hasSuffix("error calling call: non-function of type int"))
+        #expect(failure("{{ call }}", functions: functions) == "template: t:1:3: executing \"t\" at <call>: wrong number of args for call: want at least 1 got 0")
     }
 }
 
