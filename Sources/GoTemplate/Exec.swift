@@ -88,19 +88,24 @@ final class Execution {
         defer { depth -= 1 }
         let value = try evalPipeline(dot, b.pipe).resolved
         let inner = vars.count
+        // Go reports range errors at the pipeline's last operand (`.Items` in `range .Items`).
+        let site = b.pipe.commands.last.map { c in
+            c.args.count == 1 || { if case .identifier = c.args[0] { false } else { true } }() ? (c.args[0].pos, c.args[0].description)
+                : (c.pos, c.description)
+        } ?? (b.pos, b.pipe.description)
         var items: [(TemplateValue, TemplateValue)] = []
         switch value {
         case .list(let l): items = l.enumerated().map { (.int($0.offset), $0.element) }
         case .map(let m): items = m.keys.sorted().map { (.string($0), m[$0]!) }
         case .int(let n):
-            if b.pipe.decl.count > 1 { throw fail(b.pos, b.pipe.description, "can't use \(n) to iterate over more than one variable") }
+            if b.pipe.decl.count > 1 { throw fail(site.0, site.1, "can't use \(n) to iterate over more than one variable") }
             guard n <= Limits.rangeIterationsMax else {
-                throw fail(b.pos, b.pipe.description, "range of \(n) exceeds \(Limits.rangeIterationsMax) iterations")
+                throw fail(site.0, site.1, "range of \(n) exceeds \(Limits.rangeIterationsMax) iterations")
             }
             items = n > 0 ? (0..<n).map { (.int($0), .int($0)) } : []
         case .noValue, .nil: break
         default:
-            throw fail(b.pos, b.pipe.description, "range can't iterate over \(GoFormat.value(value))")
+            throw fail(site.0, site.1, "range can't iterate over \(GoFormat.value(value))")
         }
         if items.isEmpty {
             if let e = b.elseList { try walk(dot, e) }

@@ -121,7 +121,7 @@ struct Lexer {
                 if trim { trimNextText = true }
                 return true
             }
-            if isDelim && !trim {
+            if isDelim {
                 fail("unclosed left paren", pos)
                 return false
             }

@@ -60,7 +60,7 @@ let sampleTime = GoTime(seconds: 1_700_000_000, nanoseconds: 123_000_000)
 
     @Test func timeMembers() throws {
         #expect(try am("{{ .T.Unix }} {{ .T.UnixMilli }} {{ .T.Year }} {{ .T.Month }} {{ .T.Day }} {{ .T.Weekday }}")
-            == "1700000000 1700000000123 2023 11 14 Tuesday")
+            == "1700000000 1700000000123 2023 November 14 Tuesday")
         #expect(try am("{{ .T.Format \"15:04\" }} {{ .T.UTC.Hour }}") == "22:13 22")
         #expect(try am("{{ (.T.Add 90000000000).Format \"15:04:05\" }}") == "22:14:50")
         #expect(GoTime(seconds: -1).format("2006-01-02 15:04:05") == "1969-12-31 23:59:59")
