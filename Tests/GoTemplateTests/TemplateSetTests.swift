@@ -178,6 +178,10 @@ let alertData: TemplateValue = .map([
         #expect(try render("{{ define \"x\" }}<i>{{ . }}</i>{{ end }}{{ template \"x\" .V }}", data, mode: .html) == "<i>&lt;x&gt;&amp;&#34;&#39;&#43;</i>")
         #expect(try render("<a href=\"{{ .U }}\">", .map(["U": .string("http://x/?a=1&b=2")]), mode: .html) == "<a href=\"http://x/?a=1&amp;b=2\">")
         #expect(try render("{{ 42 }} {{ .L }}", .map(["L": .list([.string("<")])]), mode: .html) == "42 [&lt;]")
+        // Checked against `amtool template render --template.type=html` (Alertmanager 0.25).
+        #expect(try render(#"<a href="{{ .U }}">{{ "a+b 'q'" }} {{ safeHtml "<b>" }}</a><p title="{{ "x y&z" }}">"#,
+                           .map(["U": .string("http://prom.example/graph?g0.expr=x&g0.tab=1")]), mode: .html)
+            == #"<a href="http://prom.example/graph?g0.expr=x&amp;g0.tab=1">a&#43;b &#39;q&#39; <b></a><p title="x y&amp;z">"#)
     }
 }
 
