@@ -108,13 +108,15 @@ import Testing
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let key = NotificationLogKey(groupKey: "g", receiver: "pager", integration: "webhook", index: 0)
+        // Fingerprints use all 64 bits; they must come back exactly.
+        let big = Fingerprint(hex: "fedcba9876543211")!.value
         do {
             let log = try NotificationLog(directory: dir)
-            try log.log(key, firing: [1, 2], resolved: [], now: t0)
+            try log.log(key, firing: [1, big], resolved: [], now: t0)
         }
         let log = try NotificationLog(directory: dir)
-        #expect(log.entry(key)?.firing == [1, 2])
-        #expect(!log.needsUpdate(key, firing: [1, 2], resolved: [], sendResolved: true, repeatIntervalMs: 60 * minute, now: t0 + minute))
+        #expect(log.entry(key)?.firing == [1, big])
+        #expect(!log.needsUpdate(key, firing: [1, big], resolved: [], sendResolved: true, repeatIntervalMs: 60 * minute, now: t0 + minute))
     }
 }
 

@@ -20,7 +20,7 @@ import Testing
         try log.log(key, firing: [1, 2], resolved: [], now: t0)
         // The same set within repeat_interval: no; a subset: no; a new alert: yes.
         #expect(!needs([1, 2], at: t0 + 59 * minute))
-        #expect(!needs([1], at: t0 + minute, sendResolved: false))
+        #expect(!needs([1], sendResolved: false, at: t0 + minute))
         #expect(needs([1, 2, 3], at: t0 + minute))
         // A newly resolved alert: yes with send_resolved, no without.
         #expect(needs([1], [2], sendResolved: true, at: t0 + minute))

@@ -11,5 +11,5 @@ func parseFilterMatcher(_ text: String) throws -> LabelMatcher {
             return try LabelMatcher(LabelMatcher.Kind(rawValue: op)!, name, value)
         }
     }
-    throw RegexError(pattern: text, reason: "not a matcher")
+    throw AMError.badRequest("\"\(text)\" is not a matcher")
 }
