@@ -37,6 +37,8 @@ struct AlertmanagerAPITests {
             #expect(try server.client.get("/api/v2/alerts/groups").status == 200)
             #expect(try server.client.get("/api/v2/alerts?active=maybe").status == 400)
             #expect(try server.client.get("/api/v2/silence/00000000-0000-0000-0000-000000000000").status == 404)
+            // The alerting GC service stops with the server on SIGTERM.
+            #expect(server.stop() == .exited(0), "\(server.logTail())")
         }
     }
 
