@@ -21,12 +21,14 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
+    /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
+    var alerting = AlertingSettings()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "alerting", "remote_read",
+        "scrape_config_files", "rule_files", "remote_read",
         "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -84,6 +86,8 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
+            case "alerting":
+                try alerting(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)
