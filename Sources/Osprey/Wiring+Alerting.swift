@@ -6,16 +6,17 @@ import OspreyCore
 import ServiceLifecycle
 
 /// Alertmanager's state (alert store, silences, notification log under `<data>/alerting`) and its v2 API
-/// (`/api/v2/*`) on the main listener.
+/// (`/api/v2/*`) on the main listener, fed by the `alerting:` routing configuration.
 final class AlertingWiring: @unchecked Sendable {
     let directory: String
     let clock: any Clock
     let alerts: AlertStore
     let silences: Silences
     let notificationLog: NotificationLog
-    /// What the API shows; the Alertmanager configuration's wiring sets the config, receiver, route, inhibition
-    /// and group closures here before `configure` runs.
+    /// What the API shows. Parts built later (the dispatcher) may replace `groups` here before `configure` runs.
     var api: AlertmanagerAPIDependencies
+    private let lock = NSLock()
+    private var routingConfig: AlertmanagerConfig?
 
     init(config: OspreyConfig, logger: Logger, clock: any Clock = SystemClock()) throws {
         directory = config.dataDirectory + "/alerting"
@@ -24,6 +25,47 @@ final class AlertingWiring: @unchecked Sendable {
         silences = try Silences(directory: directory, clock: clock, logger: logger)
         notificationLog = try NotificationLog(directory: directory, logger: logger)
         api = AlertmanagerAPIDependencies(alerts: alerts, silences: silences, clock: clock, version: ospreyVersion, startedAtMs: clock.nowMs())
+        apply(config)
+        api.configOriginal = { [unowned self] in routing?.original ?? "" }
+        api.receivers = { [unowned self] in routing?.receivers.map(\.name) ?? [] }
+        api.routeReceivers = { [unowned self] labels in routing?.route.match(labels).map(\.receiver) ?? [] }
+        api.inhibition = { [unowned self] now in inhibition(now: now) }
+        api.groups = { [unowned self] in groups(now: self.clock.nowMs()) }
+    }
+
+    /// The routing configuration in force.
+    var routing: AlertmanagerConfig? { lock.withLock { routingConfig } }
+
+    /// Takes a (re)loaded configuration: routes, receivers, inhibit rules and `resolve_timeout`.
+    func apply(_ config: OspreyConfig) {
+        let routing = config.alerting.routing
+        lock.withLock { routingConfig = routing }
+        alerts.resolveTimeoutMs = routing?.global.resolveTimeoutMs ?? AlertStore.Options().resolveTimeoutMs
+    }
+
+    /// Inhibition by the configured rules over the alerts firing at `now`, built once per API request.
+    func inhibition(now: Int64) -> @Sendable (Labels) -> [String] {
+        guard let rules = routing?.inhibitRules, !rules.isEmpty else { return { _ in [] } }
+        let firing = alerts.all().filter { !$0.isResolved(at: now) }.map(\.labels)
+        let inhibitor = Inhibitor(rules: rules, firing: firing)
+        return { labels in
+            guard let source = inhibitor.inhibition(of: labels)?.source else { return [] }
+            return [Fingerprint(labels: source).description]
+        }
+    }
+
+    /// The alert groups the route tree makes of the firing alerts: per matching route, by its `group_by`
+    /// labels (the dispatcher's groups, computed on demand).
+    func groups(now: Int64) -> [AlertGroupSnapshot] {
+        guard let route = routing?.route else { return [] }
+        var groups: [String: AlertGroupSnapshot] = [:]
+        for alert in alerts.all() where !alert.isResolved(at: now) {
+            for r in route.match(alert.labels) {
+                let key = r.id + "\u{0}" + r.groupKey(alert.labels)
+                groups[key, default: AlertGroupSnapshot(labels: r.groupLabels(alert.labels), receiver: r.receiver, alerts: [])].alerts.append(alert)
+            }
+        }
+        return groups.values.sorted { a, b in a.labels != b.labels ? a.labels < b.labels : a.receiver < b.receiver }
     }
 }
 

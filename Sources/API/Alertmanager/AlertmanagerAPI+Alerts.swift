@@ -13,8 +13,8 @@ extension AlertmanagerAPI {
         var state: String { silencedBy.isEmpty && inhibitedBy.isEmpty ? "active" : "suppressed" }
     }
 
-    func status(of alert: Alert, now: Int64) -> Status {
-        Status(silencedBy: deps.silences.mutes(alert.labels, now: now), inhibitedBy: deps.inhibitedBy(alert.labels))
+    func status(of alert: Alert, now: Int64, inhibitedBy: @Sendable (Labels) -> [String]) -> Status {
+        Status(silencedBy: deps.silences.mutes(alert.labels, now: now), inhibitedBy: inhibitedBy(alert.labels))
     }
 
     func getAlerts(_ p: AMParams) throws -> Response {
@@ -24,6 +24,7 @@ extension AlertmanagerAPI {
         let filter = try p.filter()
         let receiver = try p.receiverRegex()
         let now = deps.clock.nowMs()
+        let inhibitedBy = deps.inhibition(now)
         var w = JSONWriter(capacity: 4096)
         w.raw("[")
         var first = true
@@ -31,7 +32,7 @@ extension AlertmanagerAPI {
             let receivers = deps.routeReceivers(alert.labels)
             if let receiver, !receivers.contains(where: { receiver.matches($0) }) { continue }
             guard filterMatches(filter, Dictionary(alert.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })) else { continue }
-            let st = status(of: alert, now: now)
+            let st = status(of: alert, now: now, inhibitedBy: inhibitedBy)
             if !active && st.state == "active" { continue }
             if !silenced && !st.silencedBy.isEmpty { continue }
             if !inhibited && !st.inhibitedBy.isEmpty { continue }
@@ -146,6 +147,7 @@ extension AlertmanagerAPI {
         let receiver = try p.receiverRegex()
         let now = deps.clock.nowMs()
         let groups = deps.groups?() ?? defaultGroups(now: now)
+        let inhibitedBy = deps.inhibition(now)
         var w = JSONWriter(capacity: 4096)
         w.raw("[")
         var first = true
@@ -154,7 +156,7 @@ extension AlertmanagerAPI {
             var alerts: [(Alert, Status)] = []
             for a in g.alerts {
                 guard filterMatches(filter, Dictionary(a.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x })) else { continue }
-                let st = status(of: a, now: now)
+                let st = status(of: a, now: now, inhibitedBy: inhibitedBy)
                 if !active && st.state == "active" { continue }
                 if !silenced && !st.silencedBy.isEmpty { continue }
                 if !inhibited && !st.inhibitedBy.isEmpty { continue }

@@ -20,8 +20,9 @@ public struct AlertmanagerAPIDependencies: Sendable {
     public var receivers: @Sendable () -> [String] = { [] }
     /// The receivers of the routes an alert with these labels takes (the route tree's match).
     public var routeReceivers: @Sendable (Labels) -> [String] = { _ in [] }
-    /// The fingerprints (16 hex digits) of the alerts inhibiting an alert with these labels.
-    public var inhibitedBy: @Sendable (Labels) -> [String] = { _ in [] }
+    /// Inhibition as of `now`, asked once per request: returns the check for that request, which gives the
+    /// fingerprints (16 hex digits) of the alerts inhibiting an alert with the given labels (empty: not inhibited).
+    public var inhibition: @Sendable (_ nowMs: Int64) -> @Sendable (Labels) -> [String] = { _ in { _ in [] } }
     /// The dispatcher's current alert groups; nil until a dispatcher runs, and then `/api/v2/alerts/groups`
     /// groups the stored alerts by receiver with no grouping labels (a route without `group_by`).
     public var groups: (@Sendable () -> [AlertGroupSnapshot])?
