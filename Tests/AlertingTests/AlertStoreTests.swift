@@ -129,6 +129,12 @@ import Testing
         store.unsubscribe(sub)
         try store.put([PostableAlert(labels: labels(["a": "2"]))])
         #expect(seen.values == [[labels(["a": "1"])]])
+        // A late subscriber can ask for what is already stored first.
+        let late = Box()
+        let sub2 = store.subscribe(replayingCurrent: true) { alerts in late.append(alerts.map(\.labels)) }
+        try store.put([PostableAlert(labels: labels(["a": "3"]))])
+        store.unsubscribe(sub2)
+        #expect(late.values == [[labels(["a": "1"]), labels(["a": "2"])].sorted { Fingerprint(labels: $0) < Fingerprint(labels: $1) }, [labels(["a": "3"])]])
     }
 }
 

@@ -110,13 +110,21 @@ public final class AlertStore: @unchecked Sendable {
         }
     }
 
-    /// Calls `onChange` with the alerts each `put` stored (after merging), in store order, on the caller's thread.
-    /// It must return quickly and must not call `put`. The dispatcher subscribes here.
-    public func subscribe(_ onChange: @escaping @Sendable ([Alert]) -> Void) -> AlertSubscription {
-        lock.withLock {
-            nextSubscriber += 1
-            subscribers[nextSubscriber] = onChange
-            return AlertSubscription(id: nextSubscriber)
+    /// Calls `onChange` with the alerts each `put` stored (after merging), in store order, on the putting thread.
+    /// It must return quickly and must not call `put`. With `replayingCurrent`, it is first called once with every
+    /// stored alert, with no `put` in between, so a subscriber (the dispatcher) misses nothing and sees nothing twice.
+    public func subscribe(replayingCurrent: Bool = false, _ onChange: @escaping @Sendable ([Alert]) -> Void) -> AlertSubscription {
+        putLock.withLock {
+            let subscription: AlertSubscription = lock.withLock {
+                nextSubscriber += 1
+                subscribers[nextSubscriber] = onChange
+                return AlertSubscription(id: nextSubscriber)
+            }
+            if replayingCurrent {
+                let current = all()
+                if !current.isEmpty { onChange(current) }
+            }
+            return subscription
         }
     }
 
