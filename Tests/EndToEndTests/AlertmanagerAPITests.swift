@@ -1,4 +1,5 @@
 import Foundation
+import OspreyCore
 import Testing
 
 /// Osprey's Alertmanager v2 API: shapes, bad input, and durability of silences across `kill -9`.
@@ -120,6 +121,48 @@ struct AlertmanagerAPITests {
                 // SIGKILL right after the last 200: no drain, no flush.
                 server.kill()
             }
+        }
+    }
+
+    @Test("silences posted concurrently while the server is killed: every acknowledged one is there after restart, nothing unsent appears")
+    func silencesSurviveKillMidStream() throws {
+        let seed = TestEnvironment.seed(default: 0xA1E7_5EED)
+        var rng = SplitMix64(seed: seed)
+        try withTemporaryDirectory("am-kill-stream") { dir in
+            let acknowledged = Locked<Set<String>>([])
+            let sentComments = Locked<Set<String>>([])
+            for cycle in 0..<4 {
+                let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey-\(cycle).log")
+                let listed = try jsonArray(try server.client.get("/api/v2/silences").text)
+                let ids = Set(listed.compactMap { $0["id"] as? String })
+                let missing = acknowledged.current.subtracting(ids)
+                #expect(missing.isEmpty, "cycle \(cycle), seed \(seed): acknowledged silences lost: \(missing)")
+                let invented = listed.compactMap { $0["comment"] as? String }.filter { !sentComments.current.contains($0) }
+                #expect(invented.isEmpty, "cycle \(cycle): silences nobody sent: \(invented)")
+                let stop = Locked(false)
+                let client = HTTPClient(port: server.port, timeoutSeconds: 10)
+                let writers = ThreadGroup(count: 3, name: "silence-writer") { w in
+                    var n = 0
+                    while !stop.current {
+                        n += 1
+                        let comment = "c\(cycle)-w\(w)-\(n)"
+                        sentComments.withLock { _ = $0.insert(comment) }
+                        let body = "{\"matchers\":[{\"name\":\"job\",\"value\":\"\(comment)\",\"isRegex\":false}],\"startsAt\":\"2026-01-01T00:00:00Z\",\"endsAt\":\"2999-01-01T00:00:00Z\",\"createdBy\":\"w\(w)\",\"comment\":\"\(comment)\"}"
+                        guard let r = try? client.post("/api/v2/silences", body: Array(body.utf8), headers: Self.jsonHeaders) else { return }
+                        guard r.status == 200, let id = (try? jsonObject(r.text))?["silenceID"] as? String else { return }
+                        acknowledged.withLock { _ = $0.insert(id) }
+                    }
+                }
+                usleep(useconds_t(Int(rng.next() % 300 + 50) * 1000))
+                server.kill()
+                stop.withLock { $0 = true }
+                #expect(writers.join())
+            }
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey-final.log")
+            defer { server.kill() }
+            let ids = Set(try jsonArray(try server.client.get("/api/v2/silences").text).compactMap { $0["id"] as? String })
+            #expect(acknowledged.current.isSubset(of: ids), "seed \(seed)")
+            #expect(acknowledged.current.count > 0)
         }
     }
 }
