@@ -65,7 +65,11 @@ final class AlertingWiring: @unchecked Sendable {
                 groups[key, default: AlertGroupSnapshot(labels: r.groupLabels(alert.labels), receiver: r.receiver, alerts: [])].alerts.append(alert)
             }
         }
-        return groups.values.sorted { a, b in a.labels != b.labels ? a.labels < b.labels : a.receiver < b.receiver }
+        return groups.values.map { g in
+            var g = g
+            g.alerts.sort(by: AlertOrder.alertBefore)
+            return g
+        }.sorted(by: AlertOrder.groupBefore)
     }
 }
 
