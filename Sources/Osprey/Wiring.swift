@@ -15,6 +15,7 @@ final class Wiring: @unchecked Sendable {
     let logger: Logger
     let metricsText: @Sendable () -> String
     let scrape: ScrapeWiring
+    let alerting: AlertingWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
 
@@ -27,6 +28,7 @@ final class Wiring: @unchecked Sendable {
         self.logger = logger
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
+        self.alerting = try AlertingWiring(config: config, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
     }
 
@@ -47,6 +49,7 @@ final class Wiring: @unchecked Sendable {
         }
         configureOTLP(&deps)
         configureQuery(&deps)
+        configureAlerting(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -57,6 +60,7 @@ final class Wiring: @unchecked Sendable {
         installReloadSignal()
         list.append(.init(service: scrape.manager))
         list += try otlpServices()
+        list += alertingServices()
         return list
     }
 
@@ -74,6 +78,7 @@ final class Wiring: @unchecked Sendable {
             throw error
         }
         try scrape.apply(next)
+        alerting.apply(next)
         status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")
         logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
     }
