@@ -21,12 +21,14 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
+    /// `rule_files`: rule file paths and globs, resolved against the configuration file's directory.
+    var ruleFiles: [String] = []
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "alerting", "remote_read",
+        "scrape_config_files", "alerting", "remote_read",
         "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -84,6 +86,8 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
+            case "rule_files":
+                try ruleFiles(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -15,6 +15,7 @@ final class Wiring: @unchecked Sendable {
     let logger: Logger
     let metricsText: @Sendable () -> String
     let scrape: ScrapeWiring
+    let rules: RulesWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
 
@@ -27,6 +28,7 @@ final class Wiring: @unchecked Sendable {
         self.logger = logger
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
+        self.rules = try RulesWiring(config: config, sink: sink, store: store, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
     }
 
@@ -47,6 +49,7 @@ final class Wiring: @unchecked Sendable {
         }
         configureOTLP(&deps)
         configureQuery(&deps)
+        rules.configure(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -57,6 +60,7 @@ final class Wiring: @unchecked Sendable {
         installReloadSignal()
         list.append(.init(service: scrape.manager))
         list += try otlpServices()
+        list.append(.init(service: rules.manager))
         return list
     }
 
@@ -71,6 +75,11 @@ final class Wiring: @unchecked Sendable {
         do { next = try ConfigLoader.load(path: configPath) } catch {
             status.configReloadFailed()
             logger.error("reloading the configuration failed; keeping the running one", metadata: ["error": "\(error)"])
+            throw error
+        }
+        do { try rules.apply(next) } catch {
+            status.configReloadFailed()
+            logger.error("reloading rule files failed; keeping the running rules", metadata: ["error": "\(error)"])
             throw error
         }
         try scrape.apply(next)
