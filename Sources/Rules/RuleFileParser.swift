@@ -190,7 +190,7 @@ private final class FileParse {
                 problems.append(fail(record.1, "\(field).record", "invalid recording rule name: \(record.0)"))
             }
         }
-        if !isRecording, let alert, !alert.0.isEmpty {
+        if let alert, !alert.0.isEmpty {
             for (l, n) in labelPairs {
                 if let e = RuleTemplates.parseError(l.value, ruleName: alert.0) {
                     problems.append(fail(n, "\(field).labels.\(l.name)", "label \"\(l.name)\": \(e)"))
