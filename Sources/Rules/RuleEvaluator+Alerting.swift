@@ -127,10 +127,13 @@ extension RuleEvaluator {
 
     /// Prometheus's restore after a restart: an alert still returned by its expression takes its `activeAt`
     /// from the last `ALERTS_FOR_STATE` sample within the outage tolerance, shifted by the downtime, and fires no
-    /// sooner than the grace period from now.
-    func restoreForState(_ group: RuleGroupState, at t: Int64) {
+    /// sooner than the grace period from now. Returns false when the store could not be read (still opening);
+    /// the rules not restored yet are then tried again after the next evaluation.
+    @discardableResult
+    func restoreForState(_ group: RuleGroupState, at t: Int64) -> Bool {
         let mint = t - env.outageToleranceMs
-        for rule in group.rules where rule.definition.kind == .alerting {
+        var complete = true
+        for rule in group.rules where rule.definition.kind == .alerting && !group.lock.withLock({ rule.restored }) {
             let hold = rule.definition.forMs
             if hold < env.forGracePeriodMs {
                 group.lock.withLock { rule.restored = true }
@@ -141,7 +144,9 @@ extension RuleEvaluator {
             for l in rule.labels where !l.value.contains("{{") { matchers.append(.equal(l.name, l.value)) }
             let series: [SeriesSamples]
             do { series = try env.engine.querier.select(matchers, mint: mint, maxt: t) } catch {
-                env.logger.error("restoring alert state failed", metadata: ["rule": "\(rule.definition.name)", "error": "\(error)"])
+                env.logger.warning("restoring alert state failed; trying again after the next evaluation",
+                                   metadata: ["rule": "\(rule.definition.name)", "error": "\(error)"])
+                complete = false
                 continue
             }
             var last: [Labels: Sample] = [:]
@@ -165,6 +170,7 @@ extension RuleEvaluator {
                 rule.restored = true
             }
         }
+        return complete
     }
 }
 

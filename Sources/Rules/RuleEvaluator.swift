@@ -79,8 +79,7 @@ public struct RuleEvaluator: Sendable {
             group.evaluationSeconds = seconds(ContinuousClock.now - began)
             return group.shouldRestore && group.evaluations >= 2
         }
-        if restore {
-            restoreForState(group, at: t)
+        if restore, restoreForState(group, at: t) {
             group.lock.withLock { group.shouldRestore = false }
         }
     }
