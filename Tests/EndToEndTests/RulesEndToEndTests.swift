@@ -120,6 +120,33 @@ struct RulesEndToEndTests {
         }
     }
 
+    @Test func reloadPicksUpChangedRuleFilesAndRefusesBadOnes() throws {
+        try withTemporaryDirectory("rules-e2e-reload") { dir in
+            let rulePath = dir + "/rules.yml"
+            try "groups:\n- name: g\n  interval: 1s\n  rules:\n  - record: one\n    expr: vector(1)\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            let config = try writeConfig("rule_files: [rules.yml]\nscrape_configs: []\nhost_metrics:\n  enabled: false\n", in: dir)
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: config)
+            defer { server.stop() }
+            let c = server.client
+            func ruleNames() throws -> [String] {
+                let groups = (try json(c.get("/api/v1/rules"))["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
+                return groups.flatMap { ($0["rules"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+            }
+            #expect(try ruleNames() == ["one"])
+
+            try "groups:\n- name: g\n  interval: 1s\n  rules:\n  - record: one\n    expr: vector(1)\n  - record: two\n    expr: vector(2)\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            #expect(try c.post("/-/reload").status == 200)
+            #expect(try poll(timeoutSeconds: 10) { try ruleNames() == ["one", "two"] }, "\(server.logTail())")
+
+            // A bad file: the reload fails naming the problem, and the running rules stay.
+            try "groups:\n- name: g\n  rules:\n  - record: three\n    expr: vector(\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            let refused = try c.post("/-/reload")
+            #expect(refused.status == 500)
+            #expect(refused.text.contains("rules.yml:5: groups[0].rules[0].expr"), "\(refused.text)")
+            #expect(try ruleNames() == ["one", "two"])
+        }
+    }
+
     @Test func invalidRuleFileKeepsTheServerFromStartingAndNamesTheProblem() throws {
         try withTemporaryDirectory("rules-e2e-bad") { dir in
             try "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum(\n".write(toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
