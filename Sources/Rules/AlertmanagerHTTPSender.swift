@@ -55,11 +55,10 @@ public final class AlertmanagerHTTPSender: AlertSender, @unchecked Sendable {
 
     public init(baseURLs: [String], logger: Logger) {
         self.baseURLs = baseURLs.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // The process-wide client: it needs no shutdown, so a sender replaced on reload can simply go away.
+        self.client = HTTPClient.shared
         self.logger = logger
     }
-
-    deinit { try? client.syncShutdown() }
 
     public func send(_ alerts: [OutgoingAlert]) {
         let start = lock.withLock { () -> Bool in
