@@ -117,6 +117,11 @@ struct RulesEndToEndTests {
             #expect(states == ["E2EInstanceDown/firing", "E2ESlowBurn/pending"])
             let forState = try instant("ALERTS_FOR_STATE{alertname=\"E2ESlowBurn\"}")
             #expect(forState.count == 1)
+
+            // Osprey's own metrics count the evaluations per group.
+            let metrics = try c.get("/metrics").text
+            #expect(metrics.contains("/rules/e2e.yml;e2e\"}"), "\(metrics.prefix(2000))")
+            #expect(metrics.contains("osprey_rule_evaluations_total{rule_group="))
         }
     }
 
