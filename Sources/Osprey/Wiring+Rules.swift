@@ -46,7 +46,7 @@ final class RulesWiring: @unchecked Sendable {
 
     /// Reloads the rule files of a new configuration; an invalid file throws and keeps the running rules.
     func apply(_ config: OspreyConfig) throws {
-        try manager.apply(files: config.ruleFiles)
+        try manager.apply(files: config.ruleFiles, defaultIntervalMs: config.evaluationIntervalMs)
     }
 
     func configure(_ deps: inout APIDependencies) {
