@@ -30,7 +30,7 @@ struct Version: ParsableCommand {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self, CheckRules.self])
+    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self, CheckAlerting.self, CheckRoutes.self, CheckRules.self])
 }
 
 struct CheckConfig: ParsableCommand {

@@ -26,6 +26,18 @@ final class RulesWiring: @unchecked Sendable {
         env.defaultIntervalMs = config.evaluationIntervalMs
         manager = RuleManager(environment: env, clock: SystemClock())
         manager.start(with: try RuleManager.load(files: config.ruleFiles))
+        useAlertmanagers(Self.alertmanagerURLs(config.alerting), logger: logger)
+    }
+
+    /// Base URLs of the `alerting.alertmanagers` static targets: `<scheme>://<target><path_prefix>`.
+    static func alertmanagerURLs(_ settings: AlertingSettings) -> [String] {
+        settings.alertmanagers.flatMap { am in
+            am.targets.map { target in
+                var prefix = am.pathPrefix
+                while prefix.hasSuffix("/") { prefix.removeLast() }
+                return "\(am.scheme)://\(target)\(prefix)"
+            }
+        }
     }
 
     /// Where users reach this server (alert generator links, `$externalURL`).
@@ -45,8 +57,9 @@ final class RulesWiring: @unchecked Sendable {
     func addAlertSender(_ sender: any AlertSender) { senders.addInternal(sender) }
 
     /// Reloads the rule files of a new configuration; an invalid file throws and keeps the running rules.
-    func apply(_ config: OspreyConfig) throws {
+    func apply(_ config: OspreyConfig, logger: Logger) throws {
         try manager.apply(files: config.ruleFiles, defaultIntervalMs: config.evaluationIntervalMs)
+        useAlertmanagers(Self.alertmanagerURLs(config.alerting), logger: logger)
     }
 
     func configure(_ deps: inout APIDependencies) {
