@@ -152,6 +152,59 @@ struct RulesEndToEndTests {
         }
     }
 
+    /// `alerting.alertmanagers` static targets: a firing rule alert reaches the real Alertmanager (Debian
+    /// prometheus-alertmanager), read back with the real amtool.
+    @Test func firingAlertsReachAConfiguredAlertmanager() throws {
+        let alertmanager = try TestEnvironment.systemBinary("/usr/bin/prometheus-alertmanager", package: "prometheus-alertmanager")
+        let amtool = try TestEnvironment.systemBinary("/usr/bin/amtool", package: "prometheus-alertmanager")
+        try withTemporaryDirectory("rules-e2e-am") { dir in
+            try "route:\n  receiver: blackhole\nreceivers:\n- name: blackhole\n".write(toFile: dir + "/am.yml", atomically: true, encoding: .utf8)
+            let amPort = try freeLocalPort()
+            let am = try ChildProcess(name: "alertmanager", executable: alertmanager, arguments: [
+                "--config.file=\(dir)/am.yml", "--storage.path=\(dir)/am-data", "--web.listen-address=127.0.0.1:\(amPort)",
+                "--cluster.listen-address=",
+            ], logPath: dir + "/am.log")
+            defer { _ = am.terminate(timeoutSeconds: 10) }
+            try "groups:\n- name: am\n  interval: 1s\n  rules:\n  - alert: AlwaysOn\n    expr: vector(1)\n    labels:\n      severity: info\n    annotations:\n      summary: 'value {{ $value }}'\n"
+                .write(toFile: dir + "/rules.yml", atomically: true, encoding: .utf8)
+            let config = try writeConfig("""
+                global:
+                  external_labels:
+                    cluster: e2e
+                rule_files: [rules.yml]
+                alerting:
+                  alertmanagers:
+                    - static_configs:
+                        - targets: ['127.0.0.1:\(amPort)']
+                scrape_configs: []
+                host_metrics:
+                  enabled: false
+                """, in: dir)
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: config)
+            defer { server.stop() }
+
+            var alerts: [[String: Any]] = []
+            let arrived = try poll(timeoutSeconds: 30, intervalMs: 250) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: amtool)
+                p.arguments = ["alert", "query", "-o", "json", "--alertmanager.url=http://127.0.0.1:\(amPort)"]
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                alerts = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+                return !alerts.isEmpty
+            }
+            #expect(arrived, "no alert reached Alertmanager\n\(server.logTail())\n\(am.logTail())")
+            guard let alert = alerts.first else { return }
+            #expect(alert["labels"] as? [String: String] == ["alertname": "AlwaysOn", "severity": "info", "cluster": "e2e"])
+            #expect(alert["annotations"] as? [String: String] == ["summary": "value 1"])
+            #expect(alert["generatorURL"] as? String == "http://127.0.0.1:\(server.port)/graph?g0.expr=vector%281%29&g0.tab=1")
+        }
+    }
+
     @Test func invalidRuleFileKeepsTheServerFromStartingAndNamesTheProblem() throws {
         try withTemporaryDirectory("rules-e2e-bad") { dir in
             try "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: sum(\n".write(toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
