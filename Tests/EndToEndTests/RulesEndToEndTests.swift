@@ -153,7 +153,7 @@ struct RulesEndToEndTests {
     }
 
     /// `alerting.alertmanagers` static targets: a firing rule alert reaches the real Alertmanager (Debian
-    /// prometheus-alertmanager), read back with the real amtool.
+    /// prometheus-alertmanager) after `alert_relabel_configs`, read back with the real amtool.
     @Test func firingAlertsReachAConfiguredAlertmanager() throws {
         let alertmanager = try TestEnvironment.systemBinary("/usr/bin/prometheus-alertmanager", package: "prometheus-alertmanager")
         let amtool = try TestEnvironment.systemBinary("/usr/bin/amtool", package: "prometheus-alertmanager")
@@ -173,6 +173,9 @@ struct RulesEndToEndTests {
                     cluster: e2e
                 rule_files: [rules.yml]
                 alerting:
+                  alert_relabel_configs:
+                    - target_label: via
+                      replacement: osprey
                   alertmanagers:
                     - static_configs:
                         - targets: ['127.0.0.1:\(amPort)']
@@ -199,7 +202,7 @@ struct RulesEndToEndTests {
             }
             #expect(arrived, "no alert reached Alertmanager\n\(server.logTail())\n\(am.logTail())")
             guard let alert = alerts.first else { return }
-            #expect(alert["labels"] as? [String: String] == ["alertname": "AlwaysOn", "severity": "info", "cluster": "e2e"])
+            #expect(alert["labels"] as? [String: String] == ["alertname": "AlwaysOn", "severity": "info", "cluster": "e2e", "via": "osprey"])
             #expect(alert["annotations"] as? [String: String] == ["summary": "value 1"])
             #expect(alert["generatorURL"] as? String == "http://127.0.0.1:\(server.port)/graph?g0.expr=vector%281%29&g0.tab=1")
         }
