@@ -21,6 +21,8 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
+    /// `rule_files`: rule file paths and globs, resolved against the configuration file's directory.
+    var ruleFiles: [String] = []
     /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
     var alerting = AlertingSettings()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
@@ -28,7 +30,7 @@ struct OspreyConfig {
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "remote_read",
+        "scrape_config_files", "remote_read",
         "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -86,6 +88,8 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
+            case "rule_files":
+                try ruleFiles(r, value, &config)
             case "alerting":
                 try alerting(r, value, &config)
             default:
