@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import Ingest
 import MetricStore
@@ -21,13 +22,15 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
+    /// `oncall:`: people, schedules with rotations, escalation policies.
+    var onCall = OnCallConfig()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
         "scrape_config_files", "rule_files", "alerting", "remote_read",
-        "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
+        "tracing", "runtime", "logs", "traces", "probes", "slos", "auth",
     ]
 }
 
@@ -84,6 +87,8 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
+            case "oncall":
+                try onCall(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

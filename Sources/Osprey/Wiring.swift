@@ -17,6 +17,7 @@ final class Wiring: @unchecked Sendable {
     let scrape: ScrapeWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
+    let onCall: OnCallWiring
 
     init(config: OspreyConfig, configPath: String?, sink: StoreSink, store: StoreHandle, logger: Logger,
          metricsText: @escaping @Sendable () -> String) throws {
@@ -28,6 +29,7 @@ final class Wiring: @unchecked Sendable {
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
         self.status = Wiring.makeStatus(config, configPath: configPath)
+        self.onCall = try OnCallWiring(config: config, logger: logger)
     }
 
     /// Adds each part's HTTP routes to the main API router.
@@ -47,6 +49,7 @@ final class Wiring: @unchecked Sendable {
         }
         configureOTLP(&deps)
         configureQuery(&deps)
+        onCall.configure(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -57,6 +60,7 @@ final class Wiring: @unchecked Sendable {
         installReloadSignal()
         list.append(.init(service: scrape.manager))
         list += try otlpServices()
+        list += onCall.services()
         return list
     }
 
@@ -74,6 +78,8 @@ final class Wiring: @unchecked Sendable {
             throw error
         }
         try scrape.apply(next)
+        let onCall = self.onCall, nextOnCall = next.onCall
+        Task { await onCall.apply(nextOnCall) }
         status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")
         logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
     }
