@@ -22,6 +22,8 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
+    /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
+    var alerting = AlertingSettings()
     /// `oncall:`: people, schedules with rotations, escalation policies.
     var onCall = OnCallConfig()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
@@ -29,7 +31,7 @@ struct OspreyConfig {
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "alerting", "remote_read",
+        "scrape_config_files", "rule_files", "remote_read",
         "tracing", "runtime", "logs", "traces", "probes", "slos", "auth",
     ]
 }
@@ -87,6 +89,8 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
+            case "alerting":
+                try alerting(r, value, &config)
             case "oncall":
                 try onCall(r, value, &config)
             default:

@@ -29,7 +29,7 @@ struct Version: ParsableCommand {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self])
+    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self, CheckAlerting.self, CheckRoutes.self])
 }
 
 struct CheckConfig: ParsableCommand {

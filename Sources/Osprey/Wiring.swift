@@ -15,6 +15,7 @@ final class Wiring: @unchecked Sendable {
     let logger: Logger
     let metricsText: @Sendable () -> String
     let scrape: ScrapeWiring
+    let alerting: AlertingWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
     let onCall: OnCallWiring
@@ -28,6 +29,7 @@ final class Wiring: @unchecked Sendable {
         self.logger = logger
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
+        self.alerting = try AlertingWiring(config: config, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
         self.onCall = try OnCallWiring(config: config, logger: logger)
     }
@@ -49,6 +51,7 @@ final class Wiring: @unchecked Sendable {
         }
         configureOTLP(&deps)
         configureQuery(&deps)
+        configureAlerting(&deps)
         onCall.configure(&deps)
     }
 
@@ -60,6 +63,7 @@ final class Wiring: @unchecked Sendable {
         installReloadSignal()
         list.append(.init(service: scrape.manager))
         list += try otlpServices()
+        list += alertingServices()
         list += onCall.services()
         return list
     }

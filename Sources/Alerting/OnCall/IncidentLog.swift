@@ -66,7 +66,7 @@ final class IncidentLog {
             let length = Int(le32(bytes, at)), crc = le32(bytes, at + 4)
             guard length <= IncidentLog.recordBytesMax, bytes.count - at - 8 >= length else { break }
             let payload = bytes[(at + 8)..<(at + 8 + length)]
-            guard OnCallCRC32C.checksum(payload) == crc,
+            guard CRC32C.checksum(payload) == crc,
                   let record = try? decoder.decode(Record.self, from: Data(payload)) else { break }
             out.records.append(record)
             at += 8 + length
@@ -91,7 +91,7 @@ final class IncidentLog {
         var frame: [UInt8] = []
         frame.reserveCapacity(payload.count + 8)
         appendLE32(&frame, UInt32(payload.count))
-        appendLE32(&frame, OnCallCRC32C.checksum(payload))
+        appendLE32(&frame, CRC32C.checksum(payload))
         frame += payload
         let end = lseek(fd, 0, SEEK_END)
         do {

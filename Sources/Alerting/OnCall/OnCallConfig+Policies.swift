@@ -24,10 +24,12 @@ extension OnCallConfig {
                 case "receivers": receivers = try r.stringList(v, "\(f).receivers")
                 case "matchers":
                     let items = try r.sequence(v, "\(f).matchers")
-                    matchers = try items.enumerated().map { j, m in
+                    // Alertmanager's syntax; one entry may hold several matchers (`a="1", b=~"2"`).
+                    for (j, m) in items.enumerated() {
                         let mf = "\(f).matchers[\(j)]"
-                        do { return try OnCallMatcherSyntax.parse(try r.string(m, mf)) } catch let e as OnCallMatcherSyntax.Failure {
-                            throw r.invalid(m, mf, e.description)
+                        let text = try r.string(m, mf)
+                        do { matchers += try AlertMatchers.parse(text) } catch {
+                            throw r.invalid(m, mf, "\(error)")
                         }
                     }
                 case "steps": stepsNode = v
