@@ -88,6 +88,17 @@ struct OnCallEndToEndTests {
             let id = try #require(incident["id"] as? String)
             #expect(incident["state"] as? String == "triggered")
 
+            // The running server escalates: step 1 pages whoever is on call (no notifier is wired yet, which
+            // the timeline records as a failed delivery).
+            let escalated = poll(timeoutSeconds: 30, intervalMs: 100) {
+                let t = (try? data(try server.client.get("/api/oncall/incidents/\(id)")))?["timeline"] as? [[String: Any]] ?? []
+                return t.contains { $0["kind"] as? String == "notified" }
+            }
+            #expect(escalated, "step 1 ran in the server")
+            let timeline = try data(try server.client.get("/api/oncall/incidents/\(id)"))["timeline"] as? [[String: Any]] ?? []
+            let step = try #require(timeline.first { $0["kind"] as? String == "escalated" })
+            #expect(step["step"] as? Int == 1 && (step["deliveries"] as? [[String: Any]])?.first?["target"] as? String == "schedule")
+
             let noBy = try server.client.post("/api/oncall/incidents/\(id)/ack", body: Array("{}".utf8))
             #expect(noBy.status == 400 && noBy.text.contains("by:"))
             #expect(try server.client.post("/api/oncall/incidents/999/ack", body: Array("{\"by\":\"x\"}".utf8)).status == 404)
@@ -135,6 +146,23 @@ struct OnCallEndToEndTests {
             let after = try data(try c.get("/api/oncall/incidents/\(id)"))
             #expect(after["state"] as? String == "resolved" && after["resolved_by"] as? String == "bob")
             #expect((after["timeline"] as? [[String: Any]])?.last?["via"] as? String == "link")
+        }
+    }
+
+    @Test func checkConfigNamesFileLineAndFieldOfAnOnCallMistake() throws {
+        try withTemporaryDirectory("oncall-check") { dir in
+            let path = try writeConfig(Self.config.replacingOccurrences(of: "participants: [alice, bob]", with: "participants: [alice, bobby]"), in: dir)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try TestEnvironment.ospreyBinary())
+            p.arguments = ["check", "config", path]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 1)
+            #expect(out.contains("FAILED: \(path):14: oncall.schedules[0].layers[0].participants[1]: unknown person \"bobby\""), "\(out)")
         }
     }
 }

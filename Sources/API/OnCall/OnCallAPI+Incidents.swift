@@ -95,6 +95,9 @@ extension OnCallAPI {
                                                        at: engine.now, policy: body["policy"] as? String) else {
                 return onCallError(400, "policy: no escalation policy applies to receiver \"\(receiver)\" with these labels; name one")
             }
+            // Step 1 runs at once rather than at the service's next tick; the answer does not wait for it.
+            let engine = self.engine
+            Task { await engine.tick(engine.now) }
             return incidentResponse(incident)
         } catch let e as OnCallError {
             return onCallError(400, "policy: \(e.description)")
