@@ -6,7 +6,10 @@ import OspreyCore
 /// replayed at start. Every change is appended and fsynced before it is applied, so what a caller was
 /// told happened survives `kill -9`. Thread-safe; reads never wait for the disk.
 public final class IncidentStore: @unchecked Sendable {
+    /// Guards the in-memory incidents.
     private let lock = NSLock()
+    /// Serialises appends, so records reach the log in the order they are applied.
+    private let writeLock = NSLock()
     private let log: IncidentLog
     private var incidents: [String: Incident] = [:]
     /// Latest incident id per "receiver\u{0}groupKey".
@@ -72,12 +75,15 @@ public final class IncidentStore: @unchecked Sendable {
     /// Writes `entry` to the log (fsynced), then applies it; returns the incident as it now is.
     @discardableResult
     func record(_ id: String, _ entry: TimelineEntry) throws -> Incident {
-        try lock.withLock {
+        // Writers queue on `writeLock` for the fsync; readers only ever wait for the in-memory apply.
+        try writeLock.withLock {
             try log.append(IncidentLog.Record(incident: id, entry: entry))
-            guard applyLocked(id, entry), let i = incidents[id] else {
-                preconditionFailure("BUG: recorded \(entry.kind) for unknown incident \(id)")
+            return try lock.withLock {
+                guard applyLocked(id, entry), let i = incidents[id] else {
+                    throw IncidentLogError("BUG: recorded \(entry.kind) for incident \(id), which was never opened")
+                }
+                return i
             }
-            return i
         }
     }
 
