@@ -163,4 +163,17 @@ import Testing
             #expect(entry.kind == .notified && !entry.delivered && entry.error == "550 mailbox unavailable")
         }
     }
+
+    @Test func openingAFiringGroupAgainChangesNothing() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir)
+            let first = try await open(r)
+            await r.engine.tick(Self.t0)
+            let again = try await open(r, at: Self.t0 + minuteMs)
+            #expect(again.id == first.id && again.timeline.count == 3, "same incident, no new entries")
+            await r.engine.tick(Self.t0 + minuteMs)
+            #expect(r.notifier.recipients == ["alice"], "escalation is not restarted")
+            #expect(r.store.incidents().count == 1)
+        }
+    }
 }

@@ -180,4 +180,28 @@ import Testing
         let now = try #require(s.shift(at: ms("2026-01-06T12:00:00Z")))
         #expect(now.person == "carol" && now.startMs == ms("2026-01-06T11:00:00Z") && now.endMs == ms("2026-01-06T16:00:00Z"))
     }
+
+    @Test func restrictedHoursFollowLocalTimeAcrossTheChange() throws {
+        let s = try schedule("""
+                - name: office
+                  time_zone: Europe/Berlin
+                  layers:
+                    - name: office
+                      rotation: weekly
+                      handoff_day: monday
+                      start: 2026-03-02
+                      participants: [alice, bob]
+                      restrictions:
+                        - weekdays: ["monday:friday"]
+                          times: [{start_time: "09:00", end_time: "17:00"}]
+            """)
+        // Week 4 from 2026-03-02 (bob) ends on Friday 2026-03-27, CET (09:00 = 08:00Z); week 5 (alice) starts
+        // Monday 2026-03-30, CEST (09:00 = 07:00Z).
+        let shifts = s.shifts(fromMs: ms("2026-03-27T00:00:00Z"), toMs: ms("2026-03-31T00:00:00Z"))
+        #expect(shifts == [
+            Shift(person: "bob", source: "office", startMs: ms("2026-03-27T08:00:00Z"), endMs: ms("2026-03-27T16:00:00Z")),
+            Shift(person: "alice", source: "office", startMs: ms("2026-03-30T07:00:00Z"), endMs: ms("2026-03-30T15:00:00Z")),
+        ])
+        #expect(s.onCall(at: ms("2026-03-28T12:00:00Z")) == nil, "nobody on the weekend")
+    }
 }
