@@ -10,7 +10,8 @@ final class OnCallWiring: Sendable {
     let engine: EscalationEngine
 
     init(config: OspreyConfig, logger: Logger) throws {
-        let store = try IncidentStore(directory: config.dataDirectory + "/" + AlertingFiles.directory, logger: logger)
+        let store = try IncidentStore(directory: config.dataDirectory + "/" + AlertingFiles.directory,
+                                      retentionMs: config.onCall.incidentRetentionMs, logger: logger)
         engine = EscalationEngine(config: config.onCall, store: store, notifier: UnwiredOnCallNotifier(logger: logger),
                                   clock: SystemClock(), externalURL: "http://\(config.listenAddress)", logger: logger)
     }

@@ -43,7 +43,7 @@ import Testing
     }
 
     func rig(_ dir: String, repeatCount: Int = 0, notifier: RecordingNotifier = RecordingNotifier()) throws -> Rig {
-        let store = try IncidentStore(directory: dir)
+        let store = try IncidentStore(directory: dir, nowMs: Self.t0)
         let engine = EscalationEngine(config: try onCallConfig(Self.yaml(repeatCount: repeatCount)), store: store, notifier: notifier,
                                       clock: ManualClock(Self.t0), externalURL: "http://127.0.0.1:9700")
         return Rig(engine: engine, notifier: notifier, store: store)

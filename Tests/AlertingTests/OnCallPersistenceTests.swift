@@ -116,4 +116,25 @@ import Testing
         }
         return out
     }
+
+    @Test func resolvedIncidentsPastRetentionAreDroppedAtStart() async throws {
+        try await withTempDir { dir in
+            let r = try E().rig(dir)
+            let old = try #require(try await r.engine.open(groupKey: "old", receiver: "pager", labels: E.critical, summary: "", at: E.t0))
+            _ = try await r.engine.resolve(id: old.id, by: "alice", via: "api", at: E.t0 + minuteMs)
+            let open = try #require(try await r.engine.open(groupKey: "open", receiver: "pager", labels: E.critical, summary: "", at: E.t0))
+            let newest = try #require(try await r.engine.open(groupKey: "new", receiver: "pager", labels: E.critical, summary: "", at: E.t0))
+            _ = try await r.engine.resolve(id: newest.id, by: "alice", via: "api", at: E.t0 + minuteMs)
+
+            let later = E.t0 + 31 * 86_400_000
+            let kept = try IncidentStore(directory: dir, retentionMs: 30 * 86_400_000, nowMs: later)
+            #expect(kept.incident(id: old.id) == nil, "resolved more than 30 days ago")
+            #expect(kept.incident(id: open.id)?.state == .triggered, "open incidents are kept whatever their age")
+            #expect(kept.incident(id: newest.id) != nil, "the newest incident is kept so ids keep counting up")
+            // The log was rewritten: a fresh replay sees the same, without repairs.
+            let again = try IncidentStore(directory: dir, retentionMs: 30 * 86_400_000, nowMs: later)
+            #expect(again.repaired == nil && again.incidents().map(\.id) == [newest.id, open.id])
+            #expect(again.incident(groupKey: "old", receiver: "pager") == nil)
+        }
+    }
 }

@@ -82,6 +82,43 @@ final class IncidentLog {
 
     /// Appends one record and fsyncs it; when this returns, the record survives a crash.
     func append(_ record: Record) throws {
+        let frame = try IncidentLog.frame(record)
+        let end = lseek(fd, 0, SEEK_END)
+        do {
+            try writeAll(frame)
+            try sync()
+        } catch {
+            // Leave no half frame behind for the next append to follow.
+            _ = ftruncate(fd, end)
+            throw error
+        }
+    }
+
+    /// Replaces the log with `records`: written to a temporary file, fsynced, renamed over the log and
+    /// the directory fsynced, so a crash leaves either the old log or the new one.
+    func rewrite(_ records: [Record]) throws {
+        let tmp = path + ".tmp"
+        let dir = (path as NSString).deletingLastPathComponent
+        let t = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard t >= 0 else { throw IncidentLogError("cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        let old = fd
+        fd = t
+        do {
+            try writeAll(IncidentLog.magic)
+            for r in records { try writeAll(try IncidentLog.frame(r)) }
+            try sync()
+            guard rename(tmp, path) == 0 else { throw IncidentLogError("renaming \(tmp): \(String(cString: strerror(errno)))") }
+            try IncidentLog.syncDirectory(dir)
+        } catch {
+            fd = old
+            close(t)
+            unlink(tmp)
+            throw error
+        }
+        close(old)
+    }
+
+    static func frame(_ record: Record) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let payload = Array(try encoder.encode(record))
@@ -93,15 +130,7 @@ final class IncidentLog {
         appendLE32(&frame, UInt32(payload.count))
         appendLE32(&frame, CRC32C.checksum(payload))
         frame += payload
-        let end = lseek(fd, 0, SEEK_END)
-        do {
-            try writeAll(frame)
-            try sync()
-        } catch {
-            // Leave no half frame behind for the next append to follow.
-            _ = ftruncate(fd, end)
-            throw error
-        }
+        return frame
     }
 
     private func readAll() throws -> [UInt8] {

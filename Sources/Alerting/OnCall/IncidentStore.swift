@@ -18,8 +18,11 @@ public final class IncidentStore: @unchecked Sendable {
     /// What replay repaired at start (a torn tail cut off), for the log and the tests.
     public let repaired: String?
 
-    /// Opens the store in `directory` (the alerting folder), replaying its log.
-    public init(directory: String, logger: Logger? = nil) throws {
+    /// Opens the store in `directory` (the alerting folder), replaying its log. Incidents resolved before
+    /// `nowMs - retentionMs` are dropped, and the log is rewritten without them (the newest incident is
+    /// always kept, so ids keep counting up).
+    public init(directory: String, retentionMs: Int64 = IncidentStore.defaultRetentionMs, nowMs: Int64 = SystemClock().nowMs(),
+                logger: Logger? = nil) throws {
         log = try IncidentLog(path: directory + "/" + AlertingFiles.incidentsLog)
         let replay = try log.replay()
         repaired = replay.repaired
@@ -29,7 +32,22 @@ public final class IncidentStore: @unchecked Sendable {
                 logger?.error("incidents log record for an incident never opened; skipped", metadata: ["incident": "\(record.incident)"])
             }
         }
+        let expired = Set(incidents.values.filter {
+            $0.state == .resolved && $0.updatedAtMs < nowMs - retentionMs && Int($0.id) != lastID
+        }.map(\.id))
+        if !expired.isEmpty {
+            try log.rewrite(replay.records.filter { !expired.contains($0.incident) })
+            for id in expired {
+                if let i = incidents.removeValue(forKey: id), byGroup[i.receiver + "\u{0}" + i.groupKey] == id {
+                    byGroup[i.receiver + "\u{0}" + i.groupKey] = nil
+                }
+            }
+            logger?.info("incidents past retention dropped", metadata: ["count": "\(expired.count)"])
+        }
     }
+
+    /// How long a resolved incident is kept for the review: 90 days, a quarter's worth of incidents.
+    public static let defaultRetentionMs: Int64 = 90 * 86_400_000
 
     /// Every incident in `state` (all when nil), newest first.
     public func incidents(state: IncidentState? = nil) -> [Incident] {

@@ -17,6 +17,10 @@ extension OnCallConfig {
                     throw r.invalid(v, "\(field).external_url", "must be an http or https URL, not \"\(s)\"")
                 }
                 config.externalURL = s.hasSuffix("/") ? String(s.dropLast()) : s
+            case "incident_retention":
+                let ms = try r.duration(v, "\(field).incident_retention")
+                guard ms >= 86_400_000 else { throw r.invalid(v, "\(field).incident_retention", "must be at least 1d") }
+                config.incidentRetentionMs = ms
             case "people": config.people = try people(v, r, "\(field).people")
             case "schedules": schedulesNode = v
             case "escalation_policies": policiesNode = v

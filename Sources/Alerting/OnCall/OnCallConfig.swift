@@ -6,6 +6,8 @@ import OspreyCore
 public struct OnCallConfig: Sendable {
     /// `external_url`: the address people reach Osprey at; acknowledge links in notifications start with it.
     public var externalURL: String?
+    /// `incident_retention`: how long resolved incidents stay in the log and the API (default 90d).
+    public var incidentRetentionMs: Int64 = IncidentStore.defaultRetentionMs
     /// People in file order.
     public var people: [Person] = []
     public var schedules: [Schedule] = []
