@@ -102,6 +102,7 @@ enum ConfigLoader {
             }
         }
         if let scrapeNode { try scrapeConfigs(r, scrapeNode, &config) }
+        try checkOnCallReceivers(r, config)
         return config
     }
 

@@ -150,8 +150,25 @@ struct OnCallEndToEndTests {
     }
 
     @Test func checkConfigNamesFileLineAndFieldOfAnOnCallMistake() throws {
+        let typo = try checkConfig(Self.config.replacingOccurrences(of: "participants: [alice, bob]", with: "participants: [alice, bobby]"))
+        #expect(typo.status == 1)
+        #expect(typo.output.contains("FAILED: DIR/osprey.yml:14: oncall.schedules[0].layers[0].participants[1]: unknown person \"bobby\""), "\(typo.output)")
+
+        // A policy naming a receiver Alertmanager's configuration lacks would never escalate anything.
+        let alerting = "\nalerting:\n  route:\n    receiver: chat\n  receivers:\n    - name: chat\n"
+        let line = Self.config.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("receivers: [pager]") }! + 1
+        let missing = try checkConfig(Self.config + alerting)
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("FAILED: DIR/osprey.yml:\(line): oncall.escalation_policies[0].receivers[0]: unknown receiver \"pager\""),
+                "\(missing.output)")
+        let fine = try checkConfig(Self.config + alerting.replacingOccurrences(of: "- name: chat", with: "- name: chat\n    - name: pager"))
+        #expect(fine.status == 0, "\(fine.output)")
+    }
+
+    /// Runs `osprey check config` on `yaml`; the temporary directory reads as DIR in the output.
+    func checkConfig(_ yaml: String) throws -> (status: Int32, output: String) {
         try withTemporaryDirectory("oncall-check") { dir in
-            let path = try writeConfig(Self.config.replacingOccurrences(of: "participants: [alice, bob]", with: "participants: [alice, bobby]"), in: dir)
+            let path = try writeConfig(yaml, in: dir)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: try TestEnvironment.ospreyBinary())
             p.arguments = ["check", "config", path]
@@ -161,8 +178,7 @@ struct OnCallEndToEndTests {
             try p.run()
             let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
-            #expect(p.terminationStatus == 1)
-            #expect(out.contains("FAILED: \(path):14: oncall.schedules[0].layers[0].participants[1]: unknown person \"bobby\""), "\(out)")
+            return (p.terminationStatus, out.replacingOccurrences(of: dir, with: "DIR"))
         }
     }
 }

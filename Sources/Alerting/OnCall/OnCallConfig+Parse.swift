@@ -31,7 +31,7 @@ extension OnCallConfig {
         if let schedulesNode { config.schedules = try schedules(schedulesNode, r, "\(field).schedules", people: known) }
         if let policiesNode {
             config.policies = try policies(policiesNode, r, "\(field).escalation_policies", people: known,
-                                           schedules: Set(config.schedules.map(\.name)))
+                                           schedules: Set(config.schedules.map(\.name)), receivers: &config.receiverReferences)
         }
         return config
     }

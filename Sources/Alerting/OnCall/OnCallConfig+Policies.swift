@@ -9,7 +9,8 @@ extension OnCallConfig {
     /// Steps one policy may have.
     static let stepsMax = 50
 
-    static func policies(_ node: Node, _ r: YAMLReader, _ field: String, people: Set<String>, schedules: Set<String>) throws -> [EscalationPolicy] {
+    static func policies(_ node: Node, _ r: YAMLReader, _ field: String, people: Set<String>, schedules: Set<String>,
+                         receivers refs: inout [ReceiverReference]) throws -> [EscalationPolicy] {
         var seen = Set<String>()
         return try r.sequence(node, field).enumerated().map { i, item in
             let f = "\(field)[\(i)]"
@@ -21,7 +22,12 @@ extension OnCallConfig {
             for (k, v) in try r.mapping(item, f) {
                 switch k {
                 case "name": name = try requireName(v, r, "\(f).name", &seen)
-                case "receivers": receivers = try r.stringList(v, "\(f).receivers")
+                case "receivers":
+                    for (j, item) in try r.sequence(v, "\(f).receivers").enumerated() {
+                        let name = try r.string(item, "\(f).receivers[\(j)]")
+                        receivers.append(name)
+                        refs.append(ReceiverReference(name: name, line: item.mark?.line, field: "\(f).receivers[\(j)]"))
+                    }
                 case "matchers":
                     let items = try r.sequence(v, "\(f).matchers")
                     // Alertmanager's syntax; one entry may hold several matchers (`a="1", b=~"2"`).
@@ -47,7 +53,8 @@ extension OnCallConfig {
             guard !stepNodes.isEmpty else { throw r.invalid(stepsNode ?? item, "\(f).steps", "a policy needs at least one step") }
             guard stepNodes.count <= stepsMax else { throw r.invalid(stepsNode!, "\(f).steps", "at most \(stepsMax) steps") }
             let steps = try stepNodes.enumerated().map { j, s in
-                try step(s, r, "\(f).steps[\(j)]", last: j == stepNodes.count - 1 && repeatCount == 0, people: people, schedules: schedules)
+                try step(s, r, "\(f).steps[\(j)]", last: j == stepNodes.count - 1 && repeatCount == 0, people: people,
+                         schedules: schedules, receivers: &refs)
             }
             return EscalationPolicy(name: name, receivers: receivers, matchers: matchers, steps: steps, repeatCount: repeatCount)
         }
@@ -55,7 +62,8 @@ extension OnCallConfig {
 
     /// One step: `notify_schedule`, `notify_person` and/or `notify_receiver` (each a name or a list), and
     /// `wait` before the next step — required unless nothing follows.
-    static func step(_ node: Node, _ r: YAMLReader, _ f: String, last: Bool, people: Set<String>, schedules: Set<String>) throws -> EscalationStep {
+    static func step(_ node: Node, _ r: YAMLReader, _ f: String, last: Bool, people: Set<String>, schedules: Set<String>,
+                     receivers refs: inout [ReceiverReference]) throws -> EscalationStep {
         var targets: [EscalationTarget] = []
         var wait: Int64?
         func names(_ v: Node, _ field: String) throws -> [(String, Node)] {
@@ -81,6 +89,7 @@ extension OnCallConfig {
                 for (n, at) in try names(v, field) {
                     guard !n.isEmpty else { throw r.invalid(at, field, "must name a receiver") }
                     targets.append(.receiver(n))
+                    refs.append(ReceiverReference(name: n, line: at.mark?.line, field: field))
                 }
             case "wait":
                 wait = try r.duration(v, field)

@@ -13,6 +13,9 @@ public struct OnCallConfig: Sendable {
     public var schedules: [Schedule] = []
     /// Escalation policies in file order; the first that applies to an incident escalates it.
     public var policies: [EscalationPolicy] = []
+    /// Every receiver name the policies use (`receivers`, `notify_receiver`), with where it was written, so
+    /// the server can check them against Alertmanager's `receivers` once both sections are read.
+    public var receiverReferences: [ReceiverReference] = []
 
     public init() {}
 
@@ -24,6 +27,13 @@ public struct OnCallConfig: Sendable {
     public func policy(receiver: String, labels: Labels) -> EscalationPolicy? {
         policies.first { $0.applies(receiver: receiver, labels: labels) }
     }
+}
+
+/// A receiver name written in `oncall:`, and where.
+public struct ReceiverReference: Sendable, Equatable {
+    public var name: String
+    public var line: Int?
+    public var field: String
 }
 
 /// Someone who can be paged. Schedules and policies refer to people by name.
