@@ -45,7 +45,7 @@ extension OnCallAPI {
         guard let by = body["by"] as? String, !by.trimmingCharacters(in: .whitespaces).isEmpty else {
             return onCallError(400, "by: required, a non-empty string naming who \(acknowledge ? "acknowledges" : "resolves")")
         }
-        guard by.utf8.count <= 256 else { return onCallError(400, "by: at most 256 bytes") }
+        guard by.utf8.count <= OnCallAPI.byBytesMax else { return onCallError(400, "by: at most \(OnCallAPI.byBytesMax) bytes") }
         do {
             let incident = acknowledge
                 ? try await engine.acknowledge(id: id, by: by, via: "api", at: engine.now)

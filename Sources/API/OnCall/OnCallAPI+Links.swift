@@ -36,7 +36,7 @@ extension OnCallAPI {
             return page(403, "Link not valid", "This link does not belong to incident \(id). Use the link from the notification.")
         }
         let by = (p["by"] ?? "").trimmingCharacters(in: .whitespaces)
-        let who = by.isEmpty ? "someone with the link" : String(by.prefix(256))
+        let who = by.isEmpty ? "someone with the link" : String(decoding: by.utf8.prefix(OnCallAPI.byBytesMax), as: UTF8.self)
         do {
             let i = acknowledge
                 ? try await engine.acknowledge(id: id, by: who, via: "link", at: engine.now)

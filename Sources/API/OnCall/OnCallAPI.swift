@@ -13,6 +13,8 @@ public struct OnCallAPI: Sendable {
 
     /// Request bodies are a few names and labels; 64 KiB is far above any real one.
     static let bodyBytesMax = 64 << 10
+    /// The longest `by` name kept: a person's name or handle, never a paragraph.
+    static let byBytesMax = 256
     /// The default `shifts` window: the next two weeks.
     static let defaultShiftsWindowMs: Int64 = 14 * 86_400_000
 
