@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import Ingest
 import MetricStore
@@ -25,13 +26,15 @@ struct OspreyConfig {
     var ruleFiles: [String] = []
     /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
     var alerting = AlertingSettings()
+    /// `oncall:`: people, schedules with rotations, escalation policies.
+    var onCall = OnCallConfig()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
         "scrape_config_files", "remote_read",
-        "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
+        "tracing", "runtime", "logs", "traces", "probes", "slos", "auth",
     ]
 }
 
@@ -92,6 +95,8 @@ enum ConfigLoader {
                 try ruleFiles(r, value, &config)
             case "alerting":
                 try alerting(r, value, &config)
+            case "oncall":
+                try onCall(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)
@@ -101,6 +106,7 @@ enum ConfigLoader {
             }
         }
         if let scrapeNode { try scrapeConfigs(r, scrapeNode, &config) }
+        try checkOnCallReceivers(r, config)
         return config
     }
 

@@ -19,6 +19,7 @@ final class Wiring: @unchecked Sendable {
     let rules: RulesWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
+    let onCall: OnCallWiring
 
     init(config: OspreyConfig, configPath: String?, sink: StoreSink, store: StoreHandle, logger: Logger,
          metricsText: @escaping @Sendable () -> String) throws {
@@ -32,6 +33,7 @@ final class Wiring: @unchecked Sendable {
         self.alerting = try AlertingWiring(config: config, logger: logger)
         self.rules = try RulesWiring(config: config, sink: sink, store: store, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
+        self.onCall = try OnCallWiring(config: config, logger: logger)
     }
 
     /// Adds each part's HTTP routes to the main API router.
@@ -53,6 +55,7 @@ final class Wiring: @unchecked Sendable {
         configureQuery(&deps)
         configureAlerting(&deps)
         rules.configure(&deps)
+        onCall.configure(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -65,6 +68,7 @@ final class Wiring: @unchecked Sendable {
         list += try otlpServices()
         // Alerting before rules: rules hand their alerts to it in process, so it must outlive them.
         list += alertingServices()
+        list += onCall.services()
         list.append(.init(service: rules.manager))
         return list
     }
@@ -89,6 +93,8 @@ final class Wiring: @unchecked Sendable {
         }
         try scrape.apply(next)
         alerting.apply(next)
+        let onCall = self.onCall, nextOnCall = next.onCall
+        Task { await onCall.apply(nextOnCall) }
         status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")
         logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
     }
