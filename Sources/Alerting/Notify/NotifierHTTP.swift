@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GoTemplate
 import NIOCore
 import NIOSSL
 import Synchronization

@@ -168,7 +168,7 @@ struct KVObject: TemplateObject {
                 throw TemplateFunctionError("wrong number of args for Remove: want 1 got \(arguments.count)")
             }
             var remove = Set<String>()
-            switch arguments[0].resolved {
+            switch plain(arguments[0]) {
             case .list(let l):
                 for v in l {
                     guard let s = v.stringValue else { throw TemplateFunctionError("wrong type for value; expected []string; got \(arguments[0].goTypeName)") }
@@ -227,6 +227,15 @@ struct StringsObject: TemplateObject {
         }
         return .string(strings.joined(separator: sep))
     }
+}
+
+/// An object's underlying value (a `Names` result is a list).
+private func plain(_ v: TemplateValue) -> TemplateValue {
+    if case .object(let o) = v, case let u = o.underlying {
+        if case .noValue = u { return v }
+        return u
+    }
+    return v
 }
 
 private func noArguments(_ name: String, _ arguments: [TemplateValue]) throws {
