@@ -220,7 +220,8 @@ import Testing
         await clients.shutdown()
         await receiver.stop()
         #expect(result == .delivered)
-        let payload = try #require(try #require(receiver.requests.first).json()["payload"] as? NSDictionary)
+        let request = try #require(receiver.requests.first)
+        let payload = try #require(try request.json()["payload"] as? NSDictionary)
         #expect(payload["summary"] as? String == String(repeating: "0", count: 1023) + "…")
         #expect(payload["severity"] as? String == "critical")
     }
