@@ -36,11 +36,12 @@ final class AlertingWiring: @unchecked Sendable {
     /// The routing configuration in force.
     var routing: AlertmanagerConfig? { lock.withLock { routingConfig } }
 
-    /// Takes a (re)loaded configuration: routes, receivers, inhibit rules and `resolve_timeout`.
+    /// Takes a (re)loaded configuration: routes, receivers, inhibit rules and `resolve_timeout`. Without an
+    /// Alertmanager configuration, every alert goes to the built-in receiver `default`.
     func apply(_ config: OspreyConfig) {
-        let routing = config.alerting.routing
+        let routing = config.alerting.routing ?? AlertmanagerConfig.fallback
         lock.withLock { routingConfig = routing }
-        alerts.resolveTimeoutMs = routing?.global.resolveTimeoutMs ?? AlertStore.Options().resolveTimeoutMs
+        alerts.resolveTimeoutMs = routing.global.resolveTimeoutMs
     }
 
     /// Inhibition by the configured rules over the alerts firing at `now`, built once per API request.
@@ -65,7 +66,11 @@ final class AlertingWiring: @unchecked Sendable {
                 groups[key, default: AlertGroupSnapshot(labels: r.groupLabels(alert.labels), receiver: r.receiver, alerts: [])].alerts.append(alert)
             }
         }
-        return groups.values.sorted { a, b in a.labels != b.labels ? a.labels < b.labels : a.receiver < b.receiver }
+        return groups.values.map { g in
+            var g = g
+            g.alerts.sort(by: AlertOrder.alertBefore)
+            return g
+        }.sorted(by: AlertOrder.groupBefore)
     }
 }
 
