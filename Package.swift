@@ -141,7 +141,14 @@ let package = Package(
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "GoTemplate", "OspreyCore", "ConfigReader"]),
+        .testTarget(name: "AlertingTests", dependencies: [
+            "Alerting", "GoTemplate", "OspreyCore", "ConfigReader",
+            // The local HTTP receiver the notifier tests send to.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
     ]
 )
