@@ -65,6 +65,25 @@ import Testing
         }
     }
 
+    /// Arbitrary input (as a `filter` parameter may carry) either parses or fails with a MatcherParseError,
+    /// and whatever parses prints back to text that parses to the same matchers.
+    @Test func arbitraryInputParsesOrFailsCleanly() throws {
+        let alphabet = Array("ab_:.=!~\"\\,{} \t\n|*()[]🙂é")
+        var rng = SplitMix64(seed: 20_261_122)
+        for _ in 0..<20_000 {
+            let length = Int(rng.next() % 16)
+            let text = String((0..<length).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            do {
+                let ms = try AlertMatchers.parse(text)
+                let again = try AlertMatchers.parse(AlertMatchers.format(ms))
+                #expect(again.map(\.description) == ms.map(\.description), "\(text.debugDescription)")
+            } catch is MatcherParseError {
+            } catch {
+                Issue.record("\(text.debugDescription): unexpected error \(error)")
+            }
+        }
+    }
+
     @Test func parseOneWantsExactlyOne() throws {
         #expect(try AlertMatchers.parseOne("{job=\"api\"}").description == "job=\"api\"")
         #expect(throws: MatcherParseError.self) { try AlertMatchers.parseOne("a=b,c=d") }

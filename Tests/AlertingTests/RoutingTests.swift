@@ -81,6 +81,9 @@ import Testing
         ])
         // Keys leave out the position, so two siblings with the same matchers share one.
         #expect(c.route.routes[3].key == c.route.routes[4].key)
+        // Every ID finds its own node.
+        c.route.walk { r in #expect(c.route.route(withID: r.id) === r) }
+        #expect(c.route.route(withID: "{}/{nope=\"x\"}/0") == nil)
     }
 
     @Test func groupLabelsAndKeys() throws {
@@ -97,6 +100,13 @@ import Testing
         // A group_by label the alert lacks is left out, not set empty.
         #expect(c.route.groupLabels(Labels(["severity": "x"])) == Labels([]))
         #expect(c.route.groupKey(Labels(["severity": "x"])) == "{}:{}")
+    }
+
+    @Test func fallbackSendsEverythingToOneReceiver() {
+        let c = AlertmanagerConfig.fallback
+        #expect(c.route.match(Labels(["alertname": "x", "severity": "critical"])).map(\.receiver) == ["default"])
+        #expect(c.receivers.map(\.name) == ["default"])
+        #expect(c.receivers[0].integrationCount == 0)
     }
 
     @Test func labelValuesAreGoQuotedInGroupKeys() {

@@ -85,6 +85,34 @@ import Testing
         #expect(c.timeInterval("end", contains: ms("2026-02-28T12:00:00Z")))
     }
 
+    @Test func routesAreMutedOrActiveByTheirIntervals() throws {
+        let c = try AlertmanagerConfig.parse("""
+            route:
+              receiver: r
+              routes:
+                - matchers: [severity=info]
+                  mute_time_intervals: [weekend]
+                - matchers: [severity=warning]
+                  active_time_intervals: [office]
+                - matchers: [severity=critical]
+            time_intervals:
+              - name: weekend
+                time_intervals: [{weekdays: [saturday, sunday]}]
+              - name: office
+                time_intervals: [{weekdays: ['monday:friday'], times: [{start_time: '09:00', end_time: '17:00'}]}]
+            receivers: [{name: r}]
+            """, file: "am.yml")
+        let (info, warning, critical) = (c.route.routes[0], c.route.routes[1], c.route.routes[2])
+        let saturdayNoon = ms("2026-05-02T12:00:00Z"), tuesdayNoon = ms("2026-05-05T12:00:00Z"), tuesdayNight = ms("2026-05-05T22:00:00Z")
+        #expect(c.isMuted(info, at: saturdayNoon))
+        #expect(!c.isMuted(info, at: tuesdayNoon))
+        #expect(c.isMuted(warning, at: saturdayNoon))
+        #expect(!c.isMuted(warning, at: tuesdayNoon))
+        #expect(c.isMuted(warning, at: tuesdayNight))
+        #expect(!c.isMuted(critical, at: saturdayNoon))
+        #expect(!c.isMuted(critical, at: tuesdayNight))
+    }
+
     @Test func monthsYearsAndUTCDefault() throws {
         let c = try config("""
               - name: winter

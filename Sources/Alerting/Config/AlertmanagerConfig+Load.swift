@@ -42,14 +42,13 @@ extension AlertmanagerConfig {
         // `global` first: receivers take their defaults from it.
         if let g = byKey["global"] { try l.global(g) }
         var receivers: [Receiver] = []
-        var receiverLines: [String: Int?] = [:]
+        var receiverNames = Set<String>()
         if let node = byKey["receivers"] {
             for (i, item) in try r.sequence(node, l.path("receivers")).enumerated() {
                 let rcv = try l.receiver(item, l.path("receivers[\(i)]"))
-                if receiverLines[rcv.name] != nil {
+                guard receiverNames.insert(rcv.name).inserted else {
                     throw r.invalid(item, l.path("receivers[\(i)].name"), "notification config name \"\(rcv.name)\" is not unique")
                 }
-                receiverLines[rcv.name] = item.mark?.line
                 receivers.append(rcv)
             }
         }
@@ -70,7 +69,7 @@ extension AlertmanagerConfig {
                 intervals[name] = specs
             }
         }
-        try l.checkReferences(spec, receivers: Set(receiverLines.keys), intervals: Set(intervals.keys))
+        try l.checkReferences(spec, receivers: receiverNames, intervals: Set(intervals.keys))
 
         var config = AlertmanagerConfig(route: l.build(spec, parent: nil, position: nil))
         config.global = l.globalConfig
@@ -132,7 +131,7 @@ struct AlertmanagerLoader {
             case "smtp_auth_password_file": g.smtpAuthPasswordFile = resolve(try r.string(v, f))
             case "smtp_auth_secret": g.smtpAuthSecret = try r.string(v, f)
             case "smtp_auth_identity": g.smtpAuthIdentity = try r.string(v, f)
-            case "smtp_require_tls": g.smtpRequireTLS = try r.bool(v, f)
+            case "smtp_require_tls": g.smtpRequireTLS = try bool(v, f)
             case "smtp_tls_config": g.smtpTLSConfig = try tlsConfig(v, f)
             case "slack_api_url": g.slackAPIURL = try url(v, f)
             case "slack_api_url_file": g.slackAPIURLFile = resolve(try r.string(v, f))
@@ -185,6 +184,17 @@ struct AlertmanagerLoader {
         }
         guard let host = u.host, !host.isEmpty else { throw r.invalid(node, field, "missing host for URL \"\(s)\"") }
         return s
+    }
+
+    /// A boolean as Alertmanager's YAML 1.1 reader takes it: true/false, yes/no, on/off, y/n in any of
+    /// their usual spellings.
+    func bool(_ node: Node, _ field: String) throws -> Bool {
+        let s = try r.string(node, field)
+        switch s.lowercased() {
+        case "true", "yes", "on", "y": return true
+        case "false", "no", "off", "n": return false
+        default: throw r.invalid(node, field, "must be true or false, not \"\(s)\"")
+        }
     }
 
     /// HOST:PORT with a non-empty port.

@@ -42,7 +42,7 @@ extension AlertmanagerLoader {
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
-            case "send_resolved": c.sendResolved = try r.bool(v, f)
+            case "send_resolved": c.sendResolved = try bool(v, f)
             case "url": c.url = try url(v, f)
             case "url_file": c.urlFile = resolve(try r.string(v, f))
             case "max_alerts": c.maxAlerts = try r.nonNegativeInt(v, f)
@@ -61,7 +61,7 @@ extension AlertmanagerLoader {
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
-            case "send_resolved": c.sendResolved = try r.bool(v, f)
+            case "send_resolved": c.sendResolved = try bool(v, f)
             case "webhook_url": c.webhookURL = try url(v, f)
             case "webhook_url_file": c.webhookURLFile = resolve(try r.string(v, f))
             case "http_config": c.httpConfig = try httpConfig(v, f)
@@ -82,7 +82,7 @@ extension AlertmanagerLoader {
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
-            case "send_resolved": c.sendResolved = try r.bool(v, f)
+            case "send_resolved": c.sendResolved = try bool(v, f)
             case "http_config": c.httpConfig = try httpConfig(v, f)
             case "routing_key": c.routingKey = try r.string(v, f)
             case "routing_key_file": c.routingKeyFile = resolve(try r.string(v, f))
@@ -129,7 +129,7 @@ extension AlertmanagerLoader {
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
-            case "send_resolved": c.sendResolved = try r.bool(v, f)
+            case "send_resolved": c.sendResolved = try bool(v, f)
             case "to": c.to = try r.string(v, f)
             case "from": c.from = try r.string(v, f)
             case "hello": c.hello = try r.string(v, f)
@@ -142,7 +142,7 @@ extension AlertmanagerLoader {
             case "auth_identity": c.authIdentity = try r.string(v, f)
             case "html": c.html = try r.string(v, f)
             case "text": c.text = try r.string(v, f)
-            case "require_tls": requireTLS = try r.bool(v, f)
+            case "require_tls": requireTLS = try bool(v, f)
             case "tls_config": c.tlsConfig = try tlsConfig(v, f)
             case "headers":
                 for (name, value) in try r.stringMap(v, f) {
@@ -170,7 +170,7 @@ extension AlertmanagerLoader {
         if c.authSecret.isEmpty { c.authSecret = g.smtpAuthSecret }
         if c.authIdentity.isEmpty { c.authIdentity = g.smtpAuthIdentity }
         c.requireTLS = requireTLS ?? g.smtpRequireTLS
-        if c.tlsConfig == TLSSettings() { c.tlsConfig = g.smtpTLSConfig }
+        if c.tlsConfig == TLSClientSettings() { c.tlsConfig = g.smtpTLSConfig }
         if c.headers["Subject"] == nil { c.headers["Subject"] = EmailConfig.defaultSubject }
         return c
     }

@@ -47,7 +47,7 @@ extension AlertmanagerLoader {
                 }
                 s.groupBy = names.isEmpty ? nil : names
             case "continue":
-                s.continue = try r.bool(v, f)
+                s.continue = try bool(v, f)
                 s.continueNode = v
             case "match":
                 s.matchersNode = v

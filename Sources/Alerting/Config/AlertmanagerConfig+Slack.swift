@@ -8,7 +8,7 @@ extension AlertmanagerLoader {
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
-            case "send_resolved": c.sendResolved = try r.bool(v, f)
+            case "send_resolved": c.sendResolved = try bool(v, f)
             case "http_config": c.httpConfig = try httpConfig(v, f)
             case "api_url": c.apiURL = try url(v, f)
             case "api_url_file": c.apiURLFile = resolve(try r.string(v, f))
@@ -19,7 +19,7 @@ extension AlertmanagerLoader {
             case "title_link": c.titleLink = try r.string(v, f)
             case "pretext": c.pretext = try r.string(v, f)
             case "text": c.text = try r.string(v, f)
-            case "short_fields": c.shortFields = try r.bool(v, f)
+            case "short_fields": c.shortFields = try bool(v, f)
             case "footer": c.footer = try r.string(v, f)
             case "fallback": c.fallback = try r.string(v, f)
             case "callback_id": c.callbackID = try r.string(v, f)
@@ -27,7 +27,7 @@ extension AlertmanagerLoader {
             case "icon_url": c.iconURL = try r.string(v, f)
             case "image_url": c.imageURL = try r.string(v, f)
             case "thumb_url": c.thumbURL = try r.string(v, f)
-            case "link_names": c.linkNames = try r.bool(v, f)
+            case "link_names": c.linkNames = try bool(v, f)
             case "mrkdwn_in": c.mrkdwnIn = try r.stringList(v, f)
             case "fields": c.fields = try r.sequence(v, f).enumerated().map { try slackField($1, "\(f)[\($0)]") }
             case "actions": c.actions = try r.sequence(v, f).enumerated().map { try slackAction($1, "\(f)[\($0)]") }
@@ -52,7 +52,7 @@ extension AlertmanagerLoader {
             switch k {
             case "title": title = try r.string(v, "\(field).title")
             case "value": value = try r.string(v, "\(field).value")
-            case "short": short = try r.bool(v, "\(field).short")
+            case "short": short = try bool(v, "\(field).short")
             default: throw r.unknown(v, "\(field).\(k)")
             }
         }

@@ -20,8 +20,24 @@ public struct AlertmanagerConfig: Sendable {
     /// Valid fields Osprey accepts but does not act on, as `path: reason` lines (e.g. `receivers[2].opsgenie_configs`).
     public var ignored: [String] = []
 
+    /// The configuration used when none is given: every alert goes to one receiver, `default`, with no
+    /// integrations, so alerts are grouped and listed by the API but nobody is notified.
+    public static let fallback: AlertmanagerConfig = {
+        let text = "route:\n  receiver: default\nreceivers:\n  - name: default\n"
+        // The text is a constant that parses; failing here is a bug in this file.
+        guard let config = try? AlertmanagerConfig.parse(text, file: "(built-in)") else { fatalError("BUG: the built-in Alertmanager configuration does not parse") }
+        return config
+    }()
+
     /// The receiver with this name.
     public func receiver(named name: String) -> Receiver? { receivers.first { $0.name == name } }
+
+    /// Whether notifications on `route` are held back at the instant, as Alertmanager decides: one of its
+    /// `mute_time_intervals` contains it, or it has `active_time_intervals` and none of them contains it.
+    public func isMuted(_ route: Route, at ms: Int64) -> Bool {
+        if route.muteTimeIntervals.contains(where: { timeInterval($0, contains: ms) }) { return true }
+        return !route.activeTimeIntervals.isEmpty && !route.activeTimeIntervals.contains { timeInterval($0, contains: ms) }
+    }
 
     /// Whether the named time interval contains the instant; false for an unknown name.
     public func timeInterval(_ name: String, contains ms: Int64) -> Bool {
@@ -45,7 +61,7 @@ public struct GlobalConfig: Sendable {
     public var smtpAuthSecret = ""
     public var smtpAuthIdentity = ""
     public var smtpRequireTLS = true
-    public var smtpTLSConfig = TLSSettings()
+    public var smtpTLSConfig = TLSClientSettings()
     public var slackAPIURL: String?
     public var slackAPIURLFile: String?
     public var pagerdutyURL = "https://events.pagerduty.com/v2/enqueue"
@@ -67,7 +83,7 @@ public struct HTTPClientSettings: Sendable, Equatable {
     public var authorizationCredentials: String?
     public var authorizationCredentialsFile: String?
     public var proxyURL: String?
-    public var tlsConfig = TLSSettings()
+    public var tlsConfig = TLSClientSettings()
     public var followRedirects = true
     public var enableHTTP2 = true
     /// `http_headers`: extra request headers (the `values` of each entry).
@@ -77,7 +93,7 @@ public struct HTTPClientSettings: Sendable, Equatable {
 }
 
 /// Prometheus's `tls_config` block.
-public struct TLSSettings: Sendable, Equatable {
+public struct TLSClientSettings: Sendable, Equatable {
     public var caFile: String?
     public var ca: String?
     public var certFile: String?
@@ -113,8 +129,12 @@ public struct Receiver: Sendable {
 
 /// `webhook_configs` entry: Alertmanager's webhook JSON (version 4) POSTed to `url`.
 public struct WebhookConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var url: String?
     /// Read at send time, relative paths already resolved.
     public var urlFile: String?
@@ -127,7 +147,14 @@ public struct WebhookConfig: Sendable {
 
 /// `slack_configs` entry (incoming-webhook JSON). Template fields hold Alertmanager's default templates when left out.
 public struct SlackConfig: Sendable {
-    public struct Field: Sendable { public var title: String; public var value: String; public var short: Bool? }
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
+    public struct Field: Sendable {
+        public var title: String, value: String
+        public var short: Bool?
+        public init(title: String, value: String, short: Bool? = nil) { self.title = title; self.value = value; self.short = short }
+    }
     public struct Action: Sendable {
         public var type: String, text: String, url: String, style: String, name: String, value: String
         public var confirm: Confirm?
@@ -136,6 +163,7 @@ public struct SlackConfig: Sendable {
 
     /// Default false, as in Alertmanager.
     public var sendResolved = false
+
     public var apiURL: String?
     public var apiURLFile: String?
     public var httpConfig = HTTPClientSettings()
@@ -162,11 +190,21 @@ public struct SlackConfig: Sendable {
 
 /// `pagerduty_configs` entry (Events API v2 with `routing_key`, v1 with `service_key`).
 public struct PagerdutyConfig: Sendable {
-    public struct Link: Sendable { public var href: String; public var text: String }
-    public struct Image: Sendable { public var src: String; public var alt: String; public var href: String }
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
+    public struct Link: Sendable {
+        public var href: String, text: String
+        public init(href: String, text: String) { self.href = href; self.text = text }
+    }
+    public struct Image: Sendable {
+        public var src: String, alt: String, href: String
+        public init(src: String, alt: String, href: String) { self.src = src; self.alt = alt; self.href = href }
+    }
 
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var httpConfig = HTTPClientSettings()
     public var routingKey: String?
     public var routingKeyFile: String?
@@ -198,8 +236,12 @@ public struct PagerdutyConfig: Sendable {
 
 /// `email_configs` entry. Unset SMTP fields are filled from `global`.
 public struct EmailConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default false, as in Alertmanager.
     public var sendResolved = false
+
     public var to = ""
     public var from = ""
     public var hello = ""
@@ -215,15 +257,19 @@ public struct EmailConfig: Sendable {
     public var html = #"{{ template "email.default.html" . }}"#
     public var text = ""
     public var requireTLS = true
-    public var tlsConfig = TLSSettings()
+    public var tlsConfig = TLSClientSettings()
 
     static let defaultSubject = #"{{ template "email.default.subject" . }}"#
 }
 
 /// `msteams_configs` entry (Alertmanager 0.26+).
 public struct MSTeamsConfig: Sendable {
+    /// Alertmanager's defaults; the loader fills in the rest.
+    public init() {}
+
     /// Default true, as in Alertmanager.
     public var sendResolved = true
+
     public var webhookURL: String?
     public var webhookURLFile: String?
     public var httpConfig = HTTPClientSettings()

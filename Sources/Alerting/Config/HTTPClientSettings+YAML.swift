@@ -44,8 +44,8 @@ extension AlertmanagerLoader {
                 ignore(f, "OAuth 2.0 client credentials are not supported by Osprey's notifiers")
             case "tls_config": h.tlsConfig = try tlsConfig(v, f)
             case "proxy_url": h.proxyURL = try r.string(v, f)
-            case "follow_redirects": h.followRedirects = try r.bool(v, f)
-            case "enable_http2": h.enableHTTP2 = try r.bool(v, f)
+            case "follow_redirects": h.followRedirects = try bool(v, f)
+            case "enable_http2": h.enableHTTP2 = try bool(v, f)
             case "http_headers":
                 for (name, value) in try r.mapping(v, f) {
                     let m = try r.mapping(value, "\(f).\(name)")
@@ -69,8 +69,8 @@ extension AlertmanagerLoader {
         return h
     }
 
-    func tlsConfig(_ node: Node, _ field: String) throws -> TLSSettings {
-        var t = TLSSettings()
+    func tlsConfig(_ node: Node, _ field: String) throws -> TLSClientSettings {
+        var t = TLSClientSettings()
         for (k, v) in try r.mapping(node, field) {
             let f = "\(field).\(k)"
             switch k {
@@ -81,7 +81,7 @@ extension AlertmanagerLoader {
             case "key_file": t.keyFile = resolve(try r.string(v, f))
             case "key": t.key = try r.string(v, f)
             case "server_name": t.serverName = try r.string(v, f)
-            case "insecure_skip_verify": t.insecureSkipVerify = try r.bool(v, f)
+            case "insecure_skip_verify": t.insecureSkipVerify = try bool(v, f)
             case "min_version", "max_version":
                 let s = try r.string(v, f)
                 guard ["TLS10", "TLS11", "TLS12", "TLS13"].contains(s) else {

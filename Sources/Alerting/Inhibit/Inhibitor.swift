@@ -58,7 +58,5 @@ public struct Inhibitor: Sendable {
     /// Whether an alert with these labels is inhibited.
     public func isInhibited(_ labels: Labels) -> Bool { inhibition(of: labels) != nil }
 
-    static func matches(_ matchers: [LabelMatcher], _ labels: Labels) -> Bool {
-        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
-    }
+    static func matches(_ matchers: [LabelMatcher], _ labels: Labels) -> Bool { AlertMatchers.matches(matchers, labels) }
 }

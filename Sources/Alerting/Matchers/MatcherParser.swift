@@ -36,6 +36,11 @@ public enum AlertMatchers {
         return list[0]
     }
 
+    /// Whether every matcher accepts the labels; a missing label has the value "", as in Alertmanager.
+    public static func matches(_ matchers: [LabelMatcher], _ labels: Labels) -> Bool {
+        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+    }
+
     /// Alertmanager's order for a matcher list: by name, then value, then operator (`=`, `!=`, `=~`, `!~`).
     /// Routes sort their matchers this way, so route keys are stable.
     public static func sorted(_ matchers: [LabelMatcher]) -> [LabelMatcher] {

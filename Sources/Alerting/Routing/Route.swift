@@ -57,7 +57,7 @@ public final class Route: Sendable {
 
     /// Whether this node's own matchers accept the labels (a missing label has the value "").
     public func matchesOwn(_ labels: Labels) -> Bool {
-        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+        AlertMatchers.matches(matchers, labels)
     }
 
     /// The routes an alert with these labels is handled by: a depth-first, left-to-right search where the
@@ -87,6 +87,14 @@ public final class Route: Sendable {
     /// Alertmanager's group key, `<route key>:<group labels>`, e.g. `{}/{severity="critical"}:{alertname="Down"}`.
     public func groupKey(_ labels: Labels) -> String {
         key + ":" + Route.formatLabelSet(groupLabels(labels))
+    }
+
+    /// The node of this tree with Alertmanager's route ID `id`, if any.
+    public func route(withID id: String) -> Route? {
+        if self.id == id { return self }
+        guard id.hasPrefix(key) else { return nil }
+        for r in routes { if let found = r.route(withID: id) { return found } }
+        return nil
     }
 
     /// Visits this node and then its descendants, depth first.
