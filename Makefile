@@ -38,6 +38,7 @@ test: deps
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
 	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 	scripts/fuzz-promql.sh $(FUZZ_SECONDS)
+	scripts/fuzz-gotemplate.sh $(FUZZ_SECONDS)
 	@scripts/test-summary.sh .build/test-output.log
 
 unit-test: deps
@@ -52,6 +53,7 @@ fuzz: deps
 	scripts/fuzz-otlp.sh $(FUZZ_SECONDS)
 	scripts/fuzz-exposition.sh $(FUZZ_SECONDS)
 	scripts/fuzz-promql.sh $(FUZZ_SECONDS)
+	scripts/fuzz-gotemplate.sh $(FUZZ_SECONDS)
 
 # PromQL conformance files through `osprey promql-test` (PROMQL_TESTS=path/*.test to run others).
 PROMQL_TESTS ?= Tests/PromQLTests/testdata/*.test

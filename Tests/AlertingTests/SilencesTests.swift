@@ -149,4 +149,33 @@ import Testing
         #expect(e.kind == .limit)
         #expect(e.description.contains("silencesMax"))
     }
+
+    /// `mutes` looks silences up through an index; it must give exactly what testing every active silence gives.
+    @Test func mutesAgreesWithTestingEverySilence() throws {
+        var rng = SplitMix64(seed: 42)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let clock = ManualClock(t0)
+        let s = try Silences(directory: nil, clock: clock)
+        let names = ["alertname", "job", "instance"], values = ["a", "b", "c", ""]
+        for _ in 0..<300 {
+            var matchers: [SilenceMatcher] = []
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let regex = rng.next() % 3 == 0
+                matchers.append(SilenceMatcher(name: pick(names), value: regex ? pick(["a|b", "c.*", ".+"]) : pick(values),
+                                               isRegex: regex, isEqual: rng.next() % 4 != 0))
+            }
+            let start = t0 + Int64(rng.next() % 20) * minute
+            _ = try? s.set(silence(matchers, from: start, to: start + Int64(1 + rng.next() % 20) * minute))
+        }
+        let all = s.query(now: t0)
+        #expect(all.count > 100)
+        for step in 0..<40 {
+            let now = t0 + Int64(step) * minute
+            let labels = Labels(Dictionary(uniqueKeysWithValues: names.map { ($0, pick(values)) }))
+            let expected = all.filter { sil in
+                sil.state(at: now) == .active && sil.matchers.allSatisfy { (try? $0.labelMatcher())?.matches(labels[$0.name] ?? "") == true }
+            }.map(\.id).sorted()
+            #expect(s.mutes(labels, now: now) == expected, "\(labels) at step \(step)")
+        }
+    }
 }

@@ -31,6 +31,7 @@ public final class Silences: @unchecked Sendable {
     private let logger: Logger
     private let log: RecordLog?
     private var entries: [String: Entry] = [:]
+    private var index = SilenceIndex()
 
     /// Opens (or creates) the silences under `directory`, reloading what was there; `directory: nil` keeps
     /// them in memory only (tests). Throws when the file is unreadable or not a silences log.
@@ -51,7 +52,7 @@ public final class Silences: @unchecked Sendable {
             guard let s = try? decoder.decode(Silence.self, from: Data(payload)), let compiled = try? s.matchers.map({ try $0.labelMatcher() }) else {
                 throw SilenceError(.storage, "\(log.path): record \(i) is not a valid silence although its checksum is right; move the file away to start without silences")
             }
-            entries[s.id] = Entry(silence: s, compiled: compiled)
+            replace(Entry(silence: s, compiled: compiled))
         }
         logger.info("silences loaded", metadata: ["count": "\(entries.count)", "file": "\(log.path)"])
     }
@@ -137,10 +138,18 @@ public final class Silences: @unchecked Sendable {
     /// silenced when this is not empty.
     public func mutes(_ labels: Labels, now nowMs: Int64) -> [String] {
         lock.withLock {
-            entries.values.filter { e in
-                e.silence.state(at: nowMs) == .active && e.compiled.allSatisfy { $0.matches(labels[$0.name] ?? "") }
-            }.map(\.silence.id).sorted()
+            index.candidates(labels).filter { id in
+                guard let e = entries[id] else { return false }
+                return e.silence.state(at: nowMs) == .active && e.compiled.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+            }.sorted()
         }
+    }
+
+    /// Stores an entry in memory, keeping the index in step.
+    private func replace(_ entry: Entry) {
+        if let old = entries[entry.silence.id] { index.remove(old.silence) }
+        entries[entry.silence.id] = entry
+        index.insert(entry.silence)
     }
 
     /// Drops silences that expired more than `retentionMs` before `nowMs` and rewrites the file without them.
@@ -150,7 +159,7 @@ public final class Silences: @unchecked Sendable {
         try lock.withLock {
             let gone = entries.values.filter { $0.silence.endsAtMs + options.retentionMs <= nowMs }.map(\.silence.id)
             guard !gone.isEmpty else { return 0 }
-            for id in gone { entries[id] = nil }
+            for id in gone { index.remove(entries.removeValue(forKey: id)!.silence) }
             try compact()
             return gone.count
         }
@@ -220,7 +229,7 @@ public final class Silences: @unchecked Sendable {
         do { try log?.append(payloads) } catch {
             throw SilenceError(.storage, "writing the silence failed, nothing changed: \(error)")
         }
-        for c in changes { entries[c.silence.id] = c }
+        for c in changes { replace(c) }
         if let log, log.recordCount > 2 * entries.count + 1024 { try compact() }
     }
 
