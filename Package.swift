@@ -132,7 +132,10 @@ let package = Package(
         ]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"]),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "GoTemplate", "OspreyCore", "ConfigReader"]),
+        .testTarget(name: "AlertingTests", dependencies: [
+            "Alerting", "GoTemplate", "OspreyCore", "ConfigReader",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
     ]
 )
