@@ -50,6 +50,7 @@ let package = Package(
             name: "Rules",
             dependencies: [
                 "OspreyCore", "MetricStore", "PromQL", "GoTemplate", "ConfigReader",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
@@ -131,7 +132,8 @@ let package = Package(
             "Ingest", "MetricStore", "OspreyCore", "Pipeline", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "GoTemplateTests", dependencies: ["GoTemplate"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "AlertingTests", dependencies: [
             "Alerting", "GoTemplate", "OspreyCore", "ConfigReader",
             .product(name: "MetricsTestKit", package: "swift-metrics"),

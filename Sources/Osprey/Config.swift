@@ -23,12 +23,14 @@ struct OspreyConfig {
     var query = QuerySettings()
     /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
     var alerting = AlertingSettings()
+    /// `rule_files`: rule file paths and globs, resolved against the configuration file's directory.
+    var ruleFiles: [String] = []
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
     /// Sections of prometheus.yml and osprey.yml this version accepts without using them.
     static let acceptedIgnored: Set<String> = [
-        "scrape_config_files", "rule_files", "remote_read",
+        "scrape_config_files", "remote_read",
         "tracing", "runtime", "logs", "traces", "probes", "slos", "oncall", "auth",
     ]
 }
@@ -88,6 +90,8 @@ enum ConfigLoader {
                 try query(r, value, &config)
             case "alerting":
                 try alerting(r, value, &config)
+            case "rule_files":
+                try ruleFiles(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -1,4 +1,5 @@
 import ConfigReader
+import Rules
 import API
 import ArgumentParser
 import Foundation
@@ -29,7 +30,7 @@ struct Version: ParsableCommand {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self, CheckAlerting.self, CheckRoutes.self])
+    static let configuration = CommandConfiguration(abstract: "Check configuration files.", subcommands: [CheckConfig.self, CheckAlerting.self, CheckRoutes.self, CheckRules.self])
 }
 
 struct CheckConfig: ParsableCommand {
@@ -42,6 +43,10 @@ struct CheckConfig: ParsableCommand {
             print("Checking \(file)")
             for section in config.ignored { print("  \(section): accepted, not used by this version of Osprey") }
             print("  SUCCESS: \(file) is valid")
+            print("")
+            if !CheckRules.check(RuleManager.expandGlobs(config.ruleFiles)) { throw ExitCode(1) }
+        } catch let e as ExitCode {
+            throw e
         } catch {
             print("  FAILED: \(error)")
             throw ExitCode(1)

@@ -16,6 +16,7 @@ final class Wiring: @unchecked Sendable {
     let metricsText: @Sendable () -> String
     let scrape: ScrapeWiring
     let alerting: AlertingWiring
+    let rules: RulesWiring
     /// What the status endpoints report (configuration text, flags, start time).
     let status: ServerStatus
 
@@ -29,6 +30,7 @@ final class Wiring: @unchecked Sendable {
         self.metricsText = metricsText
         self.scrape = try ScrapeWiring(config: config, sink: sink, logger: logger, metricsText: metricsText)
         self.alerting = try AlertingWiring(config: config, logger: logger)
+        self.rules = try RulesWiring(config: config, sink: sink, store: store, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
     }
 
@@ -50,6 +52,7 @@ final class Wiring: @unchecked Sendable {
         configureOTLP(&deps)
         configureQuery(&deps)
         configureAlerting(&deps)
+        rules.configure(&deps)
     }
 
     /// The long-running services besides the store and the HTTP server, in start order.
@@ -61,6 +64,7 @@ final class Wiring: @unchecked Sendable {
         list.append(.init(service: scrape.manager))
         list += try otlpServices()
         list += alertingServices()
+        list.append(.init(service: rules.manager))
         return list
     }
 
@@ -75,6 +79,11 @@ final class Wiring: @unchecked Sendable {
         do { next = try ConfigLoader.load(path: configPath) } catch {
             status.configReloadFailed()
             logger.error("reloading the configuration failed; keeping the running one", metadata: ["error": "\(error)"])
+            throw error
+        }
+        do { try rules.apply(next) } catch {
+            status.configReloadFailed()
+            logger.error("reloading rule files failed; keeping the running rules", metadata: ["error": "\(error)"])
             throw error
         }
         try scrape.apply(next)

@@ -119,14 +119,22 @@ import Testing
         "secrets/api-password": "s3cret\n",
         "secrets/token": "eyJhbGciOi\n",
         "certs/ca.pem": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "rules/node.yml": "groups:\n- name: node\n  rules:\n  - alert: Down\n    expr: up == 0\n    for: 5m\n",
     ]
 
     @Test func prometheusStyleDeploymentIsAccepted() throws {
         let (status, out) = try check(Self.deployment, files: Self.deploymentFiles)
         #expect(status == 0, "\(out)")
         #expect(out.contains("SUCCESS"))
-        #expect(out.contains("rule_files: accepted, not used by this version"))
+        // The rule files it lists are checked too, as promtool check config does.
+        #expect(out.contains("/rules/node.yml\n  SUCCESS: 1 rules found"), "\(out)")
         #expect(!out.contains("scrape_configs: accepted"))
+    }
+
+    @Test func invalidRuleFileFailsTheConfigCheck() throws {
+        let (status, out) = try check("rule_files: ['rules/*.yml']\n", files: ["rules/bad.yml": "groups:\n- name: g\n  rules:\n  - record: r\n    expr: up\n    for: 1m\n"])
+        #expect(status == 1)
+        #expect(out.contains("/rules/bad.yml:6: groups[0].rules[0].for: group \"g\", rule 1, \"r\": invalid field 'for' in recording rule"), "\(out)")
     }
 
     @Test(arguments: [
