@@ -3,44 +3,68 @@ import API
 import Foundation
 import Logging
 import OspreyCore
+import Pipeline
+import Rules
 import ServiceLifecycle
 
-/// Alertmanager's state (alert store, silences, notification log under `<data>/alerting`) and its v2 API
-/// (`/api/v2/*`) on the main listener, fed by the `alerting:` routing configuration.
+/// Alertmanager's state (alert store, silences, notification log under `<data>/alerting`), the dispatcher that
+/// groups alerts and notifies receivers, and the v2 API (`/api/v2/*`) on the main listener, fed by the
+/// `alerting:` routing configuration.
 final class AlertingWiring: @unchecked Sendable {
     let directory: String
     let clock: any Clock
     let alerts: AlertStore
     let silences: Silences
     let notificationLog: NotificationLog
-    /// What the API shows. Parts built later (the dispatcher) may replace `groups` here before `configure` runs.
+    let dispatcher: Dispatcher
+    /// Where rule alerts go besides the alert store: the external Alertmanagers of `alerting.alertmanagers`.
+    let externalAlertmanagers = ExternalAlertmanagers()
+    /// What the API shows.
     var api: AlertmanagerAPIDependencies
     private let lock = NSLock()
     private var routingConfig: AlertmanagerConfig?
+    private let logger: Logger
 
     init(config: OspreyConfig, logger: Logger, clock: any Clock = SystemClock()) throws {
         directory = config.dataDirectory + "/alerting"
         self.clock = clock
+        self.logger = logger
         alerts = AlertStore(clock: clock)
         silences = try Silences(directory: directory, clock: clock, logger: logger)
         notificationLog = try NotificationLog(directory: directory, logger: logger)
+        var options = Dispatcher.Options()
+        options.externalURL = RulesWiring.externalURL(config.listenAddress)
+        let initial = config.alerting.routing ?? .fallback
+        dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, logger: logger), alerts: alerts,
+                                silences: silences, notificationLog: notificationLog, clock: clock, options: options,
+                                logger: Logger(label: "osprey.dispatch"))
         api = AlertmanagerAPIDependencies(alerts: alerts, silences: silences, clock: clock, version: ospreyVersion, startedAtMs: clock.nowMs())
-        apply(config)
+        apply(config, reload: false)
         api.configOriginal = { [unowned self] in routing?.original ?? "" }
         api.receivers = { [unowned self] in routing?.receivers.map(\.name) ?? [] }
         api.routeReceivers = { [unowned self] labels in routing?.route.match(labels).map(\.receiver) ?? [] }
         api.inhibition = { [unowned self] now in inhibition(now: now) }
-        api.groups = { [unowned self] in groups(now: self.clock.nowMs()) }
+        api.groups = { [unowned self] in dispatcher.groupSnapshots(now: self.clock.nowMs()) }
     }
 
     /// The routing configuration in force.
     var routing: AlertmanagerConfig? { lock.withLock { routingConfig } }
 
-    /// Takes a (re)loaded configuration: routes, receivers, inhibit rules and `resolve_timeout`.
-    func apply(_ config: OspreyConfig) {
+    /// Takes a (re)loaded configuration: routes, receivers, inhibit rules, `resolve_timeout`, and the
+    /// dispatcher's routes and integrations (groups whose route remains keep their state).
+    func apply(_ config: OspreyConfig, reload: Bool = true) {
         let routing = config.alerting.routing
         lock.withLock { routingConfig = routing }
         alerts.resolveTimeoutMs = routing?.global.resolveTimeoutMs ?? AlertStore.Options().resolveTimeoutMs
+        if reload {
+            let next = routing ?? .fallback
+            dispatcher.apply(routing: next, integrations: Self.integrations(next, logger: logger))
+        }
+    }
+
+    /// The integrations of every receiver of a configuration.
+    static func integrations(_ routing: AlertmanagerConfig, logger: Logger) -> any IntegrationProvider {
+        NoIntegrations()
     }
 
     /// Inhibition by the configured rules over the alerts firing at `now`, built once per API request.
@@ -53,19 +77,69 @@ final class AlertingWiring: @unchecked Sendable {
             return [Fingerprint(labels: source).description]
         }
     }
+}
 
-    /// The alert groups the route tree makes of the firing alerts: per matching route, by its `group_by`
-    /// labels (the dispatcher's groups, computed on demand).
-    func groups(now: Int64) -> [AlertGroupSnapshot] {
-        guard let route = routing?.route else { return [] }
-        var groups: [String: AlertGroupSnapshot] = [:]
-        for alert in alerts.all() where !alert.isResolved(at: now) {
-            for r in route.match(alert.labels) {
-                let key = r.id + "\u{0}" + r.groupKey(alert.labels)
-                groups[key, default: AlertGroupSnapshot(labels: r.groupLabels(alert.labels), receiver: r.receiver, alerts: [])].alerts.append(alert)
+/// Until the notifiers are configured: receivers without integrations.
+struct NoIntegrations: IntegrationProvider {
+    func integrations(forReceiver name: String) -> [any Integration] { [] }
+}
+
+/// Hands rule alerts to the alert store in process: the same entry `POST /api/v2/alerts` uses.
+struct AlertStoreSender: AlertSender {
+    let store: AlertStore
+    let logger: Logger
+
+    func send(_ alerts: [OutgoingAlert]) {
+        let batch = alerts.map { a in
+            PostableAlert(labels: a.labels, annotations: Dictionary(a.annotations.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x }),
+                          startsAtMs: a.startsAtMs, endsAtMs: a.endsAtMs, generatorURL: a.generatorURL)
+        }
+        guard !batch.isEmpty else { return }
+        do { try store.put(batch) } catch {
+            // One bad alert must not keep the others out: store them one by one and report the bad ones.
+            for alert in batch {
+                do { try store.put([alert]) } catch {
+                    logger.error("rule alert not stored", metadata: ["labels": "\(alert.labels)", "error": "\(error)"])
+                }
             }
         }
-        return groups.values.sorted { a, b in a.labels != b.labels ? a.labels < b.labels : a.receiver < b.receiver }
+    }
+}
+
+/// The external Alertmanagers' senders in force; a reload replaces them when they changed.
+final class ExternalAlertmanagers: AlertSender, @unchecked Sendable {
+    private let lock = NSLock()
+    private var senders: [any AlertSender] = []
+    private var signature = ""
+
+    /// Takes new senders unless the configuration they came from is unchanged; returns whether it took them.
+    func replace(_ next: [any AlertSender], signature new: String) -> Bool {
+        lock.withLock {
+            guard new != signature else { return false }
+            senders = next
+            signature = new
+            return true
+        }
+    }
+
+    func send(_ alerts: [OutgoingAlert]) {
+        for s in lock.withLock({ senders }) { s.send(alerts) }
+    }
+}
+
+/// Applies `alert_relabel_configs` before handing alerts on; an alert a rule drops is not sent.
+struct RelabelingAlertSender: AlertSender {
+    let configs: [RelabelConfig]
+    let next: any AlertSender
+
+    func send(_ alerts: [OutgoingAlert]) {
+        let kept = alerts.compactMap { a -> OutgoingAlert? in
+            guard let labels = Relabeling.process(a.labels, configs), !labels.isEmpty else { return nil }
+            var out = a
+            out.labels = labels
+            return out
+        }
+        if !kept.isEmpty { next.send(kept) }
     }
 }
 
@@ -75,8 +149,56 @@ extension Wiring {
         deps.extraRoutes.append { router in api.addRoutes(to: router) }
     }
 
+    /// The alerting services in start order: the dispatcher after the alert store it subscribes to (the store
+    /// lives in memory from the start), then GC. Rule alerts are connected to the store here, once.
     func alertingServices() -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        [.init(service: AlertingGC(alerts: alerting.alerts, silences: alerting.silences, notificationLog: alerting.notificationLog,
-                                   clock: alerting.clock, logger: logger))]
+        let inProcess = AlertStoreSender(store: alerting.alerts, logger: logger)
+        rules.addAlertSender(RelabelingAlertSender(configs: config.alerting.alertRelabelConfigs, next: inProcess))
+        rules.addAlertSender(alerting.externalAlertmanagers)
+        useAlertmanagers(config)
+        return [
+            .init(service: DispatcherService(dispatcher: alerting.dispatcher)),
+            .init(service: AlertingGC(alerts: alerting.alerts, silences: alerting.silences, notificationLog: alerting.notificationLog,
+                                      clock: alerting.clock, logger: logger)),
+        ]
+    }
+
+    /// Applies a reloaded configuration to the alerting parts and to where rule alerts are sent.
+    func applyAlerting(_ next: OspreyConfig) {
+        alerting.apply(next)
+        useAlertmanagers(next)
+    }
+
+    /// `alerting.alertmanagers`: external Alertmanagers the rules' alerts also go to over HTTP, with the
+    /// global and per-Alertmanager `alert_relabel_configs` applied as Prometheus applies them.
+    func useAlertmanagers(_ config: OspreyConfig) {
+        var senders: [any AlertSender] = []
+        for endpoints in config.alerting.alertmanagers {
+            let urls = Self.alertmanagerURLs(endpoints)
+            guard !urls.isEmpty else { continue }
+            let sender = AlertmanagerHTTPSender(baseURLs: urls, logger: logger)
+            senders.append(RelabelingAlertSender(configs: config.alerting.alertRelabelConfigs + endpoints.alertRelabelConfigs, next: sender))
+        }
+        let urls = config.alerting.alertmanagers.flatMap(Self.alertmanagerURLs)
+        let signature = "\(urls) \(config.alerting.alertRelabelConfigs) \(config.alerting.alertmanagers.map(\.alertRelabelConfigs))"
+        guard alerting.externalAlertmanagers.replace(senders, signature: signature) else { return }
+        if !senders.isEmpty {
+            logger.info("rule alerts also go to external Alertmanagers",
+                        metadata: ["alertmanagers": "\(urls)"])
+        }
+    }
+
+    /// Base URLs of one `alertmanagers` entry: each static target after the entry's `relabel_configs`
+    /// (with Prometheus's `__address__`, `__scheme__` and `__alerts_path__` labels), as `scheme://address/prefix`.
+    static func alertmanagerURLs(_ e: AlertingSettings.AlertmanagerEndpoints) -> [String] {
+        var prefix = e.pathPrefix.hasSuffix("/") ? String(e.pathPrefix.dropLast()) : e.pathPrefix
+        if !prefix.isEmpty && !prefix.hasPrefix("/") { prefix = "/" + prefix }
+        return e.targets.compactMap { target in
+            let labels = Labels(["__address__": target, "__scheme__": e.scheme, "__alerts_path__": prefix + "/api/v2/alerts"])
+            guard let out = Relabeling.process(labels, e.relabelConfigs), let address = out["__address__"] else { return nil }
+            let path = out["__alerts_path__"] ?? prefix + "/api/v2/alerts"
+            let base = path.hasSuffix("/api/v2/alerts") ? String(path.dropLast("/api/v2/alerts".count)) : path
+            return "\(out["__scheme__"] ?? e.scheme)://\(address)\(base)"
+        }
     }
 }

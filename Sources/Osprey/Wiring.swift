@@ -87,7 +87,7 @@ final class Wiring: @unchecked Sendable {
             throw error
         }
         try scrape.apply(next)
-        alerting.apply(next)
+        applyAlerting(next)
         status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")
         logger.info("configuration reloaded", metadata: ["file": "\(configPath)"])
     }
