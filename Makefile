@@ -22,6 +22,7 @@ deps:
 	@python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc" 2>/dev/null || \
 		python3 -m pip install --quiet --root-user-action=ignore opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
 	@python3 -c "import prometheus_client" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore prometheus_client
+	@python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet --root-user-action=ignore aiosmtpd
 
 build: deps
 	$(SWIFT) build --product osprey

@@ -137,6 +137,11 @@ let package = Package(
         .testTarget(name: "AlertingTests", dependencies: [
             "Alerting", "GoTemplate", "OspreyCore", "ConfigReader",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
+            // The local HTTP receiver the notifier tests send to.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
     ]
