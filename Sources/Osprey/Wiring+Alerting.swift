@@ -17,6 +17,8 @@ final class AlertingWiring: @unchecked Sendable {
     let silences: Silences
     let notificationLog: NotificationLog
     let dispatcher: Dispatcher
+    /// The HTTP clients every notifier shares, for the process's life.
+    let notifierClients: NotifierHTTPClients
     /// Where rule alerts go besides the alert store: the external Alertmanagers of `alerting.alertmanagers`.
     let externalAlertmanagers = ExternalAlertmanagers()
     /// What the API shows.
@@ -35,7 +37,9 @@ final class AlertingWiring: @unchecked Sendable {
         var options = Dispatcher.Options()
         options.externalURL = RulesWiring.externalURL(config.listenAddress)
         let initial = config.alerting.routing ?? .fallback
-        dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, logger: logger), alerts: alerts,
+        let clients = NotifierHTTPClients()
+        notifierClients = clients
+        dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, clients: clients, logger: logger), alerts: alerts,
                                 silences: silences, notificationLog: notificationLog, clock: clock, options: options,
                                 logger: Logger(label: "osprey.dispatch"))
         api = AlertmanagerAPIDependencies(alerts: alerts, silences: silences, clock: clock, version: ospreyVersion, startedAtMs: clock.nowMs())
@@ -58,13 +62,23 @@ final class AlertingWiring: @unchecked Sendable {
         alerts.resolveTimeoutMs = routing?.global.resolveTimeoutMs ?? AlertStore.Options().resolveTimeoutMs
         if reload {
             let next = routing ?? .fallback
-            dispatcher.apply(routing: next, integrations: Self.integrations(next, logger: logger))
+            dispatcher.apply(routing: next, integrations: Self.integrations(next, clients: notifierClients, logger: logger))
         }
     }
 
     /// The integrations of every receiver of a configuration.
-    static func integrations(_ routing: AlertmanagerConfig, logger: Logger) -> any IntegrationProvider {
-        NoIntegrations()
+    /// The integrations of every receiver of a configuration, with its `templates:` over the defaults. A template
+    /// file that fails to load was already refused by the configuration check; should it fail here (changed on
+    /// disk since), the default templates are used and the error logged.
+    static func integrations(_ routing: AlertmanagerConfig, clients: NotifierHTTPClients, logger: Logger) -> any IntegrationProvider {
+        var templates: NotificationTemplates
+        do { templates = try NotificationTemplates.load(globs: routing.templates) } catch {
+            logger.error("notification templates not loaded; using the default templates", metadata: ["error": "\(error)"])
+            templates = (try? NotificationTemplates()) ?? { fatalError("BUG: the default notification templates do not parse") }()
+        }
+        let provider = AlertmanagerIntegrations(config: routing, templates: templates, clients: clients)
+        for line in provider.skipped { logger.info("integration not sent to", metadata: ["integration": "\(line)"]) }
+        return provider
     }
 
     /// Inhibition by the configured rules over the alerts firing at `now`, built once per API request.
@@ -77,11 +91,6 @@ final class AlertingWiring: @unchecked Sendable {
             return [Fingerprint(labels: source).description]
         }
     }
-}
-
-/// Until the notifiers are configured: receivers without integrations.
-struct NoIntegrations: IntegrationProvider {
-    func integrations(forReceiver name: String) -> [any Integration] { [] }
 }
 
 /// Hands rule alerts to the alert store in process: the same entry `POST /api/v2/alerts` uses.
