@@ -90,7 +90,16 @@ struct DispatchEndToEndTests {
                       static_configs:
                         - targets: ['127.0.0.1:\(server.port)']
                 """
-            let (prom, _) = try PrometheusInteropTests.startPrometheus(prometheus, dir: dir, config: config, name: "prometheus-rules")
+            try config.write(toFile: dir + "/prometheus-rules.yml", atomically: true, encoding: .utf8)
+            // The first evaluation can run before Prometheus has its Alertmanager list; a 1s resend delay (default
+            // 1m) makes the next send follow at once.
+            let (prom, _) = try startHTTPProcess(
+                name: "prometheus-rules", executable: prometheus,
+                arguments: { port in
+                    ["--config.file=\(dir)/prometheus-rules.yml", "--storage.tsdb.path=\(dir)/prometheus",
+                     "--web.listen-address=127.0.0.1:\(port)", "--rules.alert.resend-delay=1s"]
+                },
+                readyPath: "/-/ready", logPath: dir + "/prometheus-rules.log")
             defer { prom.killAndWait() }
             let delivered = poll(timeoutSeconds: Self.deliveryTimeoutSeconds, intervalMs: 100) {
                 !hook.notifications(groupLabels: ["alertname": "AlwaysFiring"]).isEmpty
