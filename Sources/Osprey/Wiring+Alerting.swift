@@ -55,18 +55,17 @@ final class AlertingWiring: @unchecked Sendable {
     var routing: AlertmanagerConfig? { lock.withLock { routingConfig } }
 
     /// Takes a (re)loaded configuration: routes, receivers, inhibit rules, `resolve_timeout`, and the
-    /// dispatcher's routes and integrations (groups whose route remains keep their state).
+    /// dispatcher's routes and integrations (groups whose route remains keep their state). Without an
+    /// Alertmanager configuration, every alert goes to the built-in receiver `default`.
     func apply(_ config: OspreyConfig, reload: Bool = true) {
-        let routing = config.alerting.routing
+        let routing = config.alerting.routing ?? AlertmanagerConfig.fallback
         lock.withLock { routingConfig = routing }
-        alerts.resolveTimeoutMs = routing?.global.resolveTimeoutMs ?? AlertStore.Options().resolveTimeoutMs
+        alerts.resolveTimeoutMs = routing.global.resolveTimeoutMs
         if reload {
-            let next = routing ?? .fallback
-            dispatcher.apply(routing: next, integrations: Self.integrations(next, clients: notifierClients, logger: logger))
+            dispatcher.apply(routing: routing, integrations: Self.integrations(routing, clients: notifierClients, logger: logger))
         }
     }
 
-    /// The integrations of every receiver of a configuration.
     /// The integrations of every receiver of a configuration, with its `templates:` over the defaults. A template
     /// file that fails to load was already refused by the configuration check; should it fail here (changed on
     /// disk since), the default templates are used and the error logged.

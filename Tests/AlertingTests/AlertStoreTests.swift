@@ -138,6 +138,24 @@ import Testing
     }
 }
 
+@Suite struct AlertOrderTests {
+    func alert(_ pairs: KeyValuePairs<String, String>) -> Alert {
+        Alert(labels: Labels(pairs), annotations: [:], startsAtMs: 0, endsAtMs: 1, updatedAtMs: 0, generatorURL: "", timeout: false)
+    }
+
+    @Test func groupsAlertsAsAlertmanagerLists() {
+        // Fewer labels first; a missing name sorts first; then values.
+        #expect(AlertOrder.labelsBefore(Labels(["z": "z"]), Labels(["a": "a", "b": "b"])))
+        #expect(AlertOrder.labelsBefore(Labels(["a": "1", "c": "1"]), Labels(["b": "1", "c": "1"])) == false)
+        #expect(AlertOrder.labelsBefore(Labels(["a": "1"]), Labels(["a": "2"])))
+        // Inside a group: job, then instance, alerts lacking them last.
+        let sorted = [alert(["alertname": "A"]), alert(["instance": "b", "job": "x"]), alert(["instance": "a", "job": "y"]),
+                      alert(["instance": "a", "job": "x"]), alert(["instance": "z"])].sorted(by: AlertOrder.alertBefore)
+        #expect(sorted.map(\.labels) == [Labels(["instance": "a", "job": "x"]), Labels(["instance": "b", "job": "x"]),
+                                          Labels(["instance": "a", "job": "y"]), Labels(["instance": "z"]), Labels(["alertname": "A"])])
+    }
+}
+
 final class Box: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [[Labels]] = []

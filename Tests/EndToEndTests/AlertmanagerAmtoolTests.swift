@@ -81,6 +81,16 @@ struct AlertmanagerAmtoolTests {
             let after = try jsonArray(try server.client.get("/api/v2/alerts?filter=instance%3D%22web-1%22").text)
             #expect((after.first?["status"] as? [String: Any])?["state"] as? String == "active")
 
+            // Regex and negative matchers through amtool: web-.* but not web-2 silences web-1 only.
+            let regexAdded = try run("silence", "add", "instance=~\"web-.*\"", "instance!=\"web-2\"", "--comment=regex", "--duration=1h", "--author=ops")
+            let regexID = regexAdded.out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let regexSilence = try jsonObject(try server.client.get("/api/v2/silence/\(regexID)").text)
+            let matchers = (regexSilence["matchers"] as? [[String: Any]] ?? []).map { "\($0["name"]!)|\($0["value"]!)|\(($0["isRegex"] as? Bool)!)|\(($0["isEqual"] as? Bool)!)" }.sorted()
+            #expect(matchers == ["instance|web-.*|true|true", "instance|web-2|false|false"], "\(regexSilence)")
+            let stillVisible = try jsonArray(try run("alert", "query", "-o", "json", "alertname=HighLatency").out)
+            #expect(stillVisible.compactMap { ($0["labels"] as? [String: String])?["instance"] } == ["web-2"])
+            _ = try run("silence", "expire", regexID)
+
             // A bad matcher is refused by the server with a 400 naming the field; amtool reports failure.
             let bad = try server.client.post("/api/v2/silences", body: Array(#"{"matchers":[{"name":"a","value":".*","isRegex":true}],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2999-01-01T00:00:00Z","createdBy":"x","comment":"y"}"#.utf8), headers: [("Content-Type", "application/json")])
             #expect(bad.status == 400)

@@ -186,7 +186,9 @@ extension AlertmanagerAPI {
         for a in deps.alerts.all() where !a.isResolved(at: now) {
             for r in deps.routeReceivers(a.labels) { byReceiver[r, default: []].append(a) }
         }
-        return byReceiver.keys.sorted().map { AlertGroupSnapshot(labels: Labels([Label]()), receiver: $0, alerts: byReceiver[$0]!) }
+        return byReceiver.keys.sorted().map {
+            AlertGroupSnapshot(labels: Labels([Label]()), receiver: $0, alerts: byReceiver[$0]!.sorted(by: AlertOrder.alertBefore))
+        }
     }
 }
 

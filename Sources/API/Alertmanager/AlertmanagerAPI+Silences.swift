@@ -27,6 +27,10 @@ extension AlertmanagerAPI {
 
     func deleteSilence(_ id: String) throws -> Response {
         do { try deps.silences.expire(id: id) } catch let e as SilenceError {
+            // Expiring an expired silence changes nothing and succeeds, as in Alertmanager 0.25.
+            if e.kind == .invalid, let s = deps.silences.get(id: id), s.state(at: deps.clock.nowMs()) == .expired {
+                return Response(status: .ok)
+            }
             throw Self.amError(e)
         }
         return Response(status: .ok)

@@ -64,13 +64,13 @@ public struct AlertmanagerAPI: Sendable {
         router.get("/api/v2/alerts") { request, _ in answer { try self.getAlerts(AMParams(request)) } }
         router.post("/api/v2/alerts") { request, _ in
             var request = request
-            return await answerAsync { try self.postAlerts(try await request.collectBody(upTo: deps.bodyBytesMax)) }
+            return await answerAsync { try self.postAlerts(try await self.body(&request)) }
         }
         router.get("/api/v2/alerts/groups") { request, _ in answer { try self.getGroups(AMParams(request)) } }
         router.get("/api/v2/silences") { request, _ in answer { try self.getSilences(AMParams(request)) } }
         router.post("/api/v2/silences") { request, _ in
             var request = request
-            return await answerAsync { try self.postSilence(try await request.collectBody(upTo: deps.bodyBytesMax)) }
+            return await answerAsync { try self.postSilence(try await self.body(&request)) }
         }
         router.get("/api/v2/silence/{id}") { _, context in
             answer { try self.getSilence(context.parameters.get("id") ?? "") }
@@ -78,6 +78,14 @@ public struct AlertmanagerAPI: Sendable {
         router.delete("/api/v2/silence/{id}") { _, context in
             answer { try self.deleteSilence(context.parameters.get("id") ?? "") }
         }
+    }
+
+    /// The request body, refused with 413 past `bodyBytesMax`.
+    func body(_ request: inout Request) async throws -> ByteBuffer {
+        let limit = deps.bodyBytesMax
+        let tooLarge = AMError(status: .contentTooLarge, message: "request body is over the limit of \(limit) bytes (bodyBytesMax); send smaller batches")
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        do { return try await request.collectBody(upTo: limit) } catch { throw tooLarge }
     }
 
     func status() -> String {
@@ -135,9 +143,10 @@ struct AMParams {
 
     func bool(_ key: String, default def: Bool = true) throws -> Bool {
         guard let v = params[key], !v.isEmpty else { return def }
-        switch v.lowercased() {
-        case "true", "1": return true
-        case "false", "0": return false
+        // Go's strconv.ParseBool, which Alertmanager uses.
+        switch v {
+        case "1", "t", "T", "TRUE", "true", "True": return true
+        case "0", "f", "F", "FALSE", "false", "False": return false
         default: throw AMError.badRequest("parameter \(key): \"\(v)\" is not a boolean (true or false)")
         }
     }

@@ -41,21 +41,8 @@ final class AggregationGroup {
     /// The group's alerts in Alertmanager's notification order.
     var sortedAlerts: [Alert] { Self.sorted(Array(alerts.values)) }
 
-    /// Alertmanager's alert order: by the `job` label, then `instance` (an alert with the label sorts before
-    /// one without), then by the whole label set.
-    static func sorted(_ alerts: [Alert]) -> [Alert] {
-        alerts.sorted { a, b in
-            for name in ["job", "instance"] {
-                switch (a.labels[name], b.labels[name]) {
-                case (nil, nil): continue
-                case (nil, _): return false
-                case (_, nil): return true
-                case let (x?, y?): if x != y { return x.utf8.lexicographicallyPrecedes(y.utf8) }
-                }
-            }
-            return a.labels < b.labels
-        }
-    }
+    /// Alertmanager's alert order (`AlertOrder.alertBefore`): by `job`, then `instance`, then the label set.
+    static func sorted(_ alerts: [Alert]) -> [Alert] { alerts.sorted(by: AlertOrder.alertBefore) }
 }
 
 /// What one flush works on, taken under the lock so the notification pipeline runs without it.

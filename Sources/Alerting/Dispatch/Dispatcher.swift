@@ -165,14 +165,14 @@ public final class Dispatcher: @unchecked Sendable {
     }
 
     /// The current groups with the alerts not resolved at `nowMs`, for `GET /api/v2/alerts/groups`, ordered by
-    /// group labels and receiver. Groups with only resolved alerts are left out.
+    /// group labels and receiver as Alertmanager lists them. Groups with only resolved alerts are left out.
     public func groupSnapshots(now nowMs: Int64) -> [AlertGroupSnapshot] {
         lock.withLock {
             groups.values.compactMap { g -> AlertGroupSnapshot? in
                 let alerts = g.sortedAlerts.filter { !$0.isResolved(at: nowMs) }
                 return alerts.isEmpty ? nil : AlertGroupSnapshot(labels: g.labels, receiver: g.route.receiver, alerts: alerts)
             }
-        }.sorted { a, b in a.labels != b.labels ? a.labels < b.labels : a.receiver < b.receiver }
+        }.sorted(by: AlertOrder.groupBefore)
     }
 
     /// Number of aggregation groups.

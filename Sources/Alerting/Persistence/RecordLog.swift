@@ -22,6 +22,8 @@ final class RecordLog {
     private(set) var sizeBytes = 0
     /// Records in the file (live or superseded); owners compact when this outgrows their live count.
     private(set) var recordCount = 0
+    /// Why appends are refused, after a write whose outcome on disk is unknown.
+    private var broken: String?
 
     init(path: String) { self.path = path }
     deinit { if fd >= 0 { close(fd) } }
@@ -72,13 +74,24 @@ final class RecordLog {
         return LoadResult(records: records, truncatedBytes: truncated, truncatedReason: reason)
     }
 
-    /// Appends the records and fsyncs; when this returns they survive a crash or power loss.
+    /// Appends the records and fsyncs; when this returns they survive a crash or power loss. A failed write is
+    /// cut off again, so later records do not land behind a torn frame; if even that fails (or fsync failed,
+    /// leaving the file's state unknown), the log refuses further appends until it is reopened.
     func append(_ payloads: [[UInt8]]) throws {
         guard fd >= 0 else { throw RecordLogError("BUG: \(path) appended before load") }
+        if let broken { throw RecordLogError("\(path): writes stopped after an earlier failure (\(broken)); restart Osprey to recover the file") }
         var out: [UInt8] = []
         for p in payloads { Self.frame(p, into: &out) }
-        try writeAll(fd, out)
-        try sync()
+        do {
+            try writeAll(fd, out)
+        } catch {
+            if ftruncate(fd, off_t(sizeBytes)) != 0 { broken = "\(error)" }
+            throw RecordLogError("\(path): \(error)")
+        }
+        do { try sync() } catch {
+            broken = "\(error)"
+            throw error
+        }
         sizeBytes += out.count
         recordCount += payloads.count
     }
@@ -102,6 +115,7 @@ final class RecordLog {
         try syncDirectory()
         if fd >= 0 { close(fd); fd = -1 }
         try openForAppend()
+        broken = nil
         sizeBytes = out.count
         recordCount = payloads.count
     }
