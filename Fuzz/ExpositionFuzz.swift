@@ -4,7 +4,9 @@
 // Every input is parsed as Prometheus text 0.0.4 and as OpenMetrics, and fed to the gzip decoder (whose
 // output, when accepted, is parsed too). Besides "never crash, never read out of bounds" (ASan), it checks
 // that whatever is accepted is consistent: line numbers advance, series text is one line, labels() is sorted,
-// unique, has __name__ and re-parses to the same labels, and the value re-parses to the same bits.
+// unique, has __name__ and re-parses to the same labels, and the value re-parses to the same bits. Parsing
+// again while expecting the series texts of the first pass (in order, and shifted by one, as a scrape that
+// predicts each line from the previous scrape does) gives exactly the same samples and errors.
 
 import Foundation
 import OspreyCore
@@ -17,6 +19,8 @@ public func expositionFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -
     let input = Array(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
     checkParse(input, .prometheusText)
     checkParse(input, .openMetrics)
+    checkExpecting(input, .prometheusText)
+    checkExpecting(input, .openMetrics)
 
     if let plain = try? Gzip.decompress(input, limit: fuzzGzipOutputBytesMax) {
         precondition(plain.count <= fuzzGzipOutputBytesMax, "gzip output over its limit")
@@ -56,6 +60,47 @@ func checkParse(_ bytes: [UInt8], _ format: ExpositionFormat) {
     }
     for (name, _) in parser.metadata {
         precondition(parser.metadata(forFamily: name) != nil, "metadata lookup misses \(name)")
+    }
+}
+
+/// What one parse produced: each sample as text (series, labels, value bits, timestamp, exemplar), then the error.
+func parseRecords(_ bytes: [UInt8], _ format: ExpositionFormat, expecting: [([UInt8], Int)],
+                  previousMetadata: [(name: String, MetricMetadata)] = [])
+    -> (records: [String], series: [([UInt8], Int)], metadata: [(name: String, MetricMetadata)]) {
+    var parser = ExpositionParser(bytes, format: format, previousMetadata: previousMetadata)
+    var records: [String] = []
+    var series: [([UInt8], Int)] = []
+    var k = 0
+    do {
+        while true {
+            let more: Bool
+            if k < expecting.count {
+                let (raw, nameCount) = expecting[k]
+                more = try raw.withUnsafeBufferPointer { try parser.next(expecting: $0, nameCount: nameCount) }
+            } else {
+                more = try parser.next()
+            }
+            guard more else { break }
+            k += 1
+            let labels = (try? parser.labels()).map { "\($0)" } ?? "labels error"
+            records.append("\(parser.line) \(Array(bytes[parser.seriesRange])) \(labels) \(parser.value.bitPattern) \(String(describing: parser.timestamp)) \(String(describing: parser.exemplar)) \(parser.family)")
+            series.append((Array(bytes[parser.seriesRange]), parser.nameRange.count))
+        }
+    } catch {
+        records.append("error \(error)")
+    }
+    records.append("metadata \(parser.metadata.map { "\($0.name) \($0.1)" })")
+    return (records, series, parser.metadata)
+}
+
+func checkExpecting(_ bytes: [UInt8], _ format: ExpositionFormat) {
+    let plain = parseRecords(bytes, format, expecting: [])
+    let same = parseRecords(bytes, format, expecting: plain.series, previousMetadata: plain.metadata)
+    precondition(same.records == plain.records, "expecting the same series changed the parse:\n\(plain.records)\n\(same.records)")
+    if plain.series.count > 1 {
+        let shifted = parseRecords(bytes, format, expecting: Array(plain.series.dropFirst()),
+                                   previousMetadata: Array(plain.metadata.dropFirst()))
+        precondition(shifted.records == plain.records, "expecting shifted series changed the parse:\n\(plain.records)\n\(shifted.records)")
     }
 }
 

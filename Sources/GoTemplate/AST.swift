@@ -6,7 +6,7 @@ final class TemplateTree: @unchecked Sendable {
     let parseName: String
     /// The whole source text the positions refer to.
     let source: String
-    var root: [Node]
+    let root: [Node]
 
     init(name: String, parseName: String, source: String, root: [Node]) {
         self.name = name

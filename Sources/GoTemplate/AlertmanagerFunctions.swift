@@ -5,8 +5,8 @@ extension Dictionary where Key == String, Value == TemplateFunction {
     /// Alertmanager's notification template functions. `since` reads `clock` (tests pass a ManualClock).
     public static func alertmanager(clock: any Clock = SystemClock()) -> FunctionSet {
         [
-            "toUpper": TemplateFunction(arity: 1) { a in .string(try a.string(0).uppercased()) },
-            "toLower": TemplateFunction(arity: 1) { a in .string(try a.string(0).lowercased()) },
+            "toUpper": TemplateFunction(arity: 1) { a in .string(TextFunctions.upper(try a.string(0))) },
+            "toLower": TemplateFunction(arity: 1) { a in .string(TextFunctions.lower(try a.string(0))) },
             "title": TemplateFunction(arity: 1) { a in .string(TextFunctions.casesTitle(try a.string(0), lowerRest: true)) },
             "trimSpace": TemplateFunction(arity: 1) { a in .string(TextFunctions.trimSpace(try a.string(0))) },
             "join": TemplateFunction(arity: 2) { a in

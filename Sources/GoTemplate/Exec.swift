@@ -2,10 +2,10 @@
 final class Execution {
     let set: TemplateSet
     var tree: TemplateTree
-    private var vars: [(name: String, value: TemplateValue)]
-    private var out: [UInt8] = []
-    private var depth = 0
-    private var rangeIterations = 0
+    var vars: [(name: String, value: TemplateValue)]
+    var out: [UInt8] = []
+    var depth = 0
+    var rangeIterations = 0
 
     init(set: TemplateSet, tree: TemplateTree, data: TemplateValue) {
         self.set = set
@@ -23,14 +23,14 @@ final class Execution {
         TemplateError(kind: .execution, message: "template: \(tree.location(pos)): executing \(goQuote(tree.name)) at <\(context)>: \(message)")
     }
 
-    private func write(_ s: String) throws(TemplateError) {
+    func write(_ s: String) throws(TemplateError) {
         guard out.count + s.utf8.count <= Limits.outputBytesMax else {
             throw TemplateError(kind: .execution, message: "template: \(tree.name): output larger than \(Limits.outputBytesMax) bytes")
         }
         out.append(contentsOf: s.utf8)
     }
 
-    private func enter(_ pos: Int, _ context: String) throws(TemplateError) {
+    func enter(_ pos: Int, _ context: String) throws(TemplateError) {
         depth += 1
         guard depth <= Limits.executionDepthMax else {
             throw fail(pos, context, "exceeded maximum template depth (\(Limits.executionDepthMax))")
@@ -43,7 +43,7 @@ final class Execution {
         for node in list { try walk(dot, node) }
     }
 
-    private func walk(_ dot: TemplateValue, _ node: Node) throws {
+    func walk(_ dot: TemplateValue, _ node: Node) throws {
         switch node {
         case .text(let t): try write(t)
         case .action(_, let pipe):
@@ -58,7 +58,7 @@ final class Execution {
         }
     }
 
-    private func printValue(_ pipe: Pipe, _ v: TemplateValue) throws(TemplateError) {
+    func printValue(_ pipe: Pipe, _ v: TemplateValue) throws(TemplateError) {
         if case .function = v { throw fail(pipe.pos, pipe.description, "can't print \(pipe.description) of type func") }
         if set.html {
             if case .safeHTML(let s) = v { try write(s); return }
@@ -68,7 +68,7 @@ final class Execution {
         }
     }
 
-    private func walkIfOrWith(_ dot: TemplateValue, _ b: Branch, isWith: Bool) throws {
+    func walkIfOrWith(_ dot: TemplateValue, _ b: Branch, isWith: Bool) throws {
         let mark = vars.count
         defer { vars.removeLast(vars.count - mark) }
         try enter(b.pos, b.pipe.description)
@@ -81,26 +81,31 @@ final class Execution {
         }
     }
 
-    private func walkRange(_ dot: TemplateValue, _ b: Branch) throws {
+    func walkRange(_ dot: TemplateValue, _ b: Branch) throws {
         let mark = vars.count
         defer { vars.removeLast(vars.count - mark) }
         try enter(b.pos, b.pipe.description)
         defer { depth -= 1 }
         let value = try evalPipeline(dot, b.pipe).resolved
         let inner = vars.count
+        // Go reports range errors at the pipeline's last operand (`.Items` in `range .Items`).
+        let site = b.pipe.commands.last.map { c in
+            c.args.count == 1 || { if case .identifier = c.args[0] { false } else { true } }() ? (c.args[0].pos, c.args[0].description)
+                : (c.pos, c.description)
+        } ?? (b.pos, b.pipe.description)
         var items: [(TemplateValue, TemplateValue)] = []
         switch value {
         case .list(let l): items = l.enumerated().map { (.int($0.offset), $0.element) }
         case .map(let m): items = m.keys.sorted().map { (.string($0), m[$0]!) }
         case .int(let n):
-            if b.pipe.decl.count > 1 { throw fail(b.pos, b.pipe.description, "can't use \(n) to iterate over more than one variable") }
+            if b.pipe.decl.count > 1 { throw fail(site.0, site.1, "can't use \(n) to iterate over more than one variable") }
             guard n <= Limits.rangeIterationsMax else {
-                throw fail(b.pos, b.pipe.description, "range of \(n) exceeds \(Limits.rangeIterationsMax) iterations")
+                throw fail(site.0, site.1, "range of \(n) exceeds \(Limits.rangeIterationsMax) iterations")
             }
             items = n > 0 ? (0..<n).map { (.int($0), .int($0)) } : []
         case .noValue, .nil: break
         default:
-            throw fail(b.pos, b.pipe.description, "range can't iterate over \(GoFormat.value(value))")
+            throw fail(site.0, site.1, "range can't iterate over \(GoFormat.value(value))")
         }
         if items.isEmpty {
             if let e = b.elseList { try walk(dot, e) }
@@ -131,7 +136,7 @@ final class Execution {
         }
     }
 
-    private func walkTemplate(_ dot: TemplateValue, _ pos: Int, _ name: String, _ pipe: Pipe?) throws {
+    func walkTemplate(_ dot: TemplateValue, _ pos: Int, _ name: String, _ pipe: Pipe?) throws {
         let context = "{{template \(goQuote(name))\(pipe.map { " " + $0.description } ?? "")}}"
         guard let called = set.trees[name] else { throw fail(pos, context, "template \(goQuote(name)) not defined") }
         let newDot = try pipe.map { try evalPipeline(dot, $0) } ?? .noValue
@@ -145,12 +150,12 @@ final class Execution {
 
     // MARK: variables
 
-    private func variable(_ name: String, _ pos: Int) throws(TemplateError) -> TemplateValue {
+    func variable(_ name: String, _ pos: Int) throws(TemplateError) -> TemplateValue {
         guard let v = vars.last(where: { $0.name == name }) else { throw fail(pos, name, "undefined variable: \(name)") }
         return v.value
     }
 
-    private func setVar(_ name: String, _ value: TemplateValue, _ pos: Int) throws(TemplateError) {
+    func setVar(_ name: String, _ value: TemplateValue, _ pos: Int) throws(TemplateError) {
         guard let i = vars.lastIndex(where: { $0.name == name }) else { throw fail(pos, name, "undefined variable: \(name)") }
         vars[i].value = value
     }
@@ -167,13 +172,13 @@ final class Execution {
         return result
     }
 
-    private func notAFunction(_ args: [Arg], _ final: TemplateValue?) throws(TemplateError) {
+    func notAFunction(_ args: [Arg], _ final: TemplateValue?) throws(TemplateError) {
         if args.count > 1 || final != nil {
             throw fail(args[0].pos, args[0].description, "can't give argument to non-function \(args[0].description)")
         }
     }
 
-    private func evalCommand(_ dot: TemplateValue, _ cmd: Command, final: TemplateValue?) throws(TemplateError) -> TemplateValue {
+    func evalCommand(_ dot: TemplateValue, _ cmd: Command, final: TemplateValue?) throws(TemplateError) -> TemplateValue {
         let first = cmd.args[0]
         switch first {
         case .field(let pos, let fields):
@@ -228,99 +233,6 @@ final class Execution {
             return try evalPipeline(dot, p)
         case .identifier(let pos, let name):
             return try evalFunction(dot, name, pos: pos, cmd: Command(pos: pos, args: [arg]), args: [arg], final: nil)
-        }
-    }
-
-    typealias Site = (pos: Int, context: String)
-
-    private func evalFieldChain(_ dot: TemplateValue, receiver: TemplateValue, site: Site, _ fields: [String], _ args: [Arg],
-                                _ final: TemplateValue?) throws(TemplateError) -> TemplateValue {
-        var r = receiver
-        for name in fields.dropLast() { r = try evalField(dot, name, site, [], nil, r) }
-        return try evalField(dot, fields.last!, site, args, final, r)
-    }
-
-    private func evalField(_ dot: TemplateValue, _ name: String, _ site: Site, _ args: [Arg], _ final: TemplateValue?,
-                           _ receiver: TemplateValue) throws(TemplateError) -> TemplateValue {
-        let hasArgs = args.count > 1 || final != nil
-        var object: (any TemplateObject)?
-        switch receiver {
-        case .noValue:
-            if set.missingKey == .error { throw fail(site.pos, site.context, "nil data; no entry for key \(goQuote(name))") }
-            return .noValue
-        case .object(let o): object = o
-        case .time(let t): object = t
-        default: break
-        }
-        if let object {
-            var argv: [TemplateValue] = []
-            for a in args.dropFirst() { argv.append(try evalArg(dot, a)) }
-            if let f = final { argv.append(f) }
-            do {
-                if let v = try object.member(name, arguments: argv) { return try checkSize(v, site) }
-            } catch let e as TemplateFunctionError {
-                throw fail(site.pos, site.context, e.isArgumentError ? e.message : "error calling \(name): \(e.message)")
-            } catch let e as TemplateError {
-                throw e
-            } catch {
-                throw fail(site.pos, site.context, "error calling \(name): \(error)")
-            }
-        }
-        switch receiver.resolved {
-        case .map(let m):
-            if hasArgs { throw fail(site.pos, site.context, "\(name) is not a method but has arguments") }
-            if let v = m[name] { return v }
-            switch set.missingKey {
-            case .noValue: return .noValue
-            case .zero: return .string("")
-            case .error: throw fail(site.pos, site.context, "map has no entry for key \(goQuote(name))")
-            }
-        case .nil:
-            throw fail(site.pos, site.context, "nil pointer evaluating interface {}.\(name)")
-        default:
-            if object == nil && hasArgs {
-                throw fail(site.pos, site.context, "can't evaluate field \(name) in type \(receiver.goTypeName)")
-            }
-            throw fail(site.pos, site.context, "can't evaluate field \(name) in type \(receiver.goTypeName)")
-        }
-    }
-
-    private func checkSize(_ v: TemplateValue, _ site: Site) throws(TemplateError) -> TemplateValue {
-        if case .string(let s) = v, s.utf8.count > Limits.outputBytesMax {
-            throw fail(site.pos, site.context, "value larger than \(Limits.outputBytesMax) bytes")
-        }
-        return v
-    }
-
-    private func evalFunction(_ dot: TemplateValue, _ name: String, pos: Int, cmd: Command, args: [Arg],
-                              final: TemplateValue?) throws(TemplateError) -> TemplateValue {
-        if name == "and" || name == "or", set.functions[name] == nil {
-            // Builtin and/or evaluate their arguments lazily and return the deciding one.
-            let count = args.count - 1 + (final == nil ? 0 : 1)
-            if count < 1 { throw fail(pos, name, "wrong number of args for \(name): want at least 1 got 0") }
-            var v: TemplateValue = .noValue
-            for a in args.dropFirst() {
-                v = try evalArg(dot, a)
-                if v.isTrue == (name == "or") { return v }
-            }
-            return final ?? v
-        }
-        guard let function = set.functions[name] ?? Builtins.functions[name] else {
-            throw fail(pos, name, "\(goQuote(name)) is not a defined function")
-        }
-        var argv: [TemplateValue] = []
-        for a in args.dropFirst() { argv.append(try evalArg(dot, a)) }
-        if let f = final { argv.append(f) }
-        do {
-            let v = try function.call(name, argv)
-            return try checkSize(v, (cmd.pos, cmd.description))
-        } catch let e as TemplateFunctionError {
-            if e.isArgumentError { throw fail(pos, name, e.message) }
-            throw fail(cmd.pos, cmd.description, "error calling \(name): \(e.message)")
-        } catch let e as TemplateError {
-            throw e
-        } catch {
-            throw fail(cmd.pos, cmd.description, "error calling \(name): \(error)")
         }
     }
 }

@@ -208,7 +208,7 @@ extension GoTime: TemplateObject {
         case "Local": try noArgs(); return .time(self.in(TimeZone.current))
         case "IsZero": try noArgs(); return .bool(seconds == -62_135_596_800 && nanoseconds == 0)
         case "Year": try noArgs(); return .int(fields.year)
-        case "Month": try noArgs(); return .int(fields.month)
+        case "Month": try noArgs(); return .string(GoTime.months[fields.month - 1])  // time.Month prints its name
         case "Day": try noArgs(); return .int(fields.day)
         case "Hour": try noArgs(); return .int(fields.hour)
         case "Minute": try noArgs(); return .int(fields.minute)

@@ -37,11 +37,13 @@ struct Lexer {
         c == 0x5F || (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c) || c >= 0x80
     }
 
-    private func at(_ s: String, _ p: Int) -> Bool {
-        let u = Array(s.utf8)
-        guard p + u.count <= src.count else { return false }
-        for i in 0..<u.count where src[p + i] != u[i] { return false }
-        return true
+    private func at(_ s: StaticString, _ p: Int) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard p + n <= src.count else { return false }
+        return s.withUTF8Buffer { u in
+            for i in 0..<n where src[p + i] != u[i] { return false }
+            return true
+        }
     }
 
     private func string(_ a: Int, _ b: Int) -> String { String(decoding: src[a..<b], as: UTF8.self) }
@@ -121,7 +123,7 @@ struct Lexer {
                 if trim { trimNextText = true }
                 return true
             }
-            if isDelim && !trim {
+            if isDelim {
                 fail("unclosed left paren", pos)
                 return false
             }

@@ -2,18 +2,18 @@
 /// must be declared before use (scoped to the enclosing `if`/`range`/`with`), functions must exist at parse
 /// time, `break`/`continue` only inside `range`. Errors read `template: NAME:LINE: message` as Go's do.
 struct Parser {
-    private let tokens: [Token]
-    private var index = 0
-    private let source: String
-    private let parseName: String
-    private let functions: Set<String>
-    private var vars: [String] = ["$"]
-    private var rangeDepth = 0
-    private var nesting = 0
+    let tokens: [Token]
+    var index = 0
+    let source: String
+    let parseName: String
+    let functions: Set<String>
+    var vars: [String] = ["$"]
+    var rangeDepth = 0
+    var nesting = 0
     /// Start of the action being parsed, for "unclosed action started at" hints.
-    private var actionPos: Int?
+    var actionPos: Int?
     /// Trees defined by `define` and `block`, in order.
-    private(set) var defined: [TemplateTree] = []
+    var defined: [TemplateTree] = []
 
     init(source: String, parseName: String, functions: Set<String>) {
         self.source = source
@@ -46,25 +46,25 @@ struct Parser {
 
     // MARK: tokens
 
-    private func peek() -> Token { tokens[min(index, tokens.count - 1)] }
-    private func peekNonSpace(after offset: Int = 0) -> Token {
+    func peek() -> Token { tokens[min(index, tokens.count - 1)] }
+    func peekNonSpace(after offset: Int = 0) -> Token {
         var i = index + offset
         while i < tokens.count && tokens[i].kind == .space { i += 1 }
         return tokens[min(i, tokens.count - 1)]
     }
-    private mutating func next() -> Token {
+    mutating func next() -> Token {
         let t = peek()
         if index < tokens.count { index += 1 }
         lastPos = t.pos
         return t
     }
-    private mutating func nextNonSpace() -> Token {
+    mutating func nextNonSpace() -> Token {
         while peek().kind == .space { _ = next() }
         return next()
     }
-    private var lastPos = 0
+    var lastPos = 0
 
-    private func line(_ pos: Int) -> Int {
+    func line(_ pos: Int) -> Int {
         var n = 1
         var i = 0
         for b in source.utf8 {
@@ -80,7 +80,7 @@ struct Parser {
     }
 
     /// Go's item printing in "unexpected X in Y".
-    private static func describe(_ t: Token) -> String {
+    static func describe(_ t: Token) -> String {
         switch t.kind {
         case .eof: return "EOF"
         case .error: return t.value
@@ -92,7 +92,7 @@ struct Parser {
         }
     }
 
-    private func unexpected(_ t: Token, _ context: String) -> TemplateError {
+    func unexpected(_ t: Token, _ context: String) -> TemplateError {
         if t.kind == .error {
             var extra = ""
             if let a = actionPos, line(a) != line(t.pos) {
@@ -103,7 +103,7 @@ struct Parser {
         return error("unexpected \(Parser.describe(t)) in \(context)", at: t.pos)
     }
 
-    private mutating func expect(_ kind: Token.Kind, _ context: String) throws(TemplateError) -> Token {
+    mutating func expect(_ kind: Token.Kind, _ context: String) throws(TemplateError) -> Token {
         let t = nextNonSpace()
         guard t.kind == kind else { throw unexpected(t, context) }
         return t
@@ -123,7 +123,7 @@ struct Parser {
         }
     }
 
-    private mutating func parseDefinition() throws(TemplateError) {
+    mutating func parseDefinition() throws(TemplateError) {
         let context = "define clause"
         let nameToken = nextNonSpace()
         guard nameToken.kind == .string || nameToken.kind == .rawString else { throw unexpected(nameToken, context) }
@@ -137,7 +137,7 @@ struct Parser {
         try add(TemplateTree(name: name, parseName: parseName, source: source, root: list))
     }
 
-    private mutating func add(_ tree: TemplateTree) throws(TemplateError) {
+    mutating func add(_ tree: TemplateTree) throws(TemplateError) {
         if let i = defined.firstIndex(where: { $0.name == tree.name }) {
             if defined[i].isEmpty { defined[i] = tree; return }
             if !tree.isEmpty { throw error("template: multiple definition of template \(goQuote(tree.name))") }
@@ -146,7 +146,7 @@ struct Parser {
         defined.append(tree)
     }
 
-    private mutating func itemList() throws(TemplateError) -> ([Node], ListEnd) {
+    mutating func itemList() throws(TemplateError) -> ([Node], ListEnd) {
         var list: [Node] = []
         while peekNonSpace().kind != .eof {
             let (node, end) = try textOrAction()
@@ -156,7 +156,7 @@ struct Parser {
         throw error("unexpected EOF")
     }
 
-    private mutating func textOrAction() throws(TemplateError) -> (Node?, ListEnd?) {
+    mutating func textOrAction() throws(TemplateError) -> (Node?, ListEnd?) {
         let t = nextNonSpace()
         switch t.kind {
         case .text: return (.text(t.value), nil)
@@ -168,7 +168,7 @@ struct Parser {
         }
     }
 
-    private mutating func action() throws(TemplateError) -> (Node?, ListEnd?) {
+    mutating func action() throws(TemplateError) -> (Node?, ListEnd?) {
         let t = nextNonSpace()
         if t.kind == .keyword {
             switch t.value {
@@ -200,14 +200,14 @@ struct Parser {
         return (.action(pos: t.pos, pipe), nil)
     }
 
-    private mutating func enter() throws(TemplateError) {
+    mutating func enter() throws(TemplateError) {
         nesting += 1
         guard nesting <= Limits.parseNestingMax else {
             throw error("nesting deeper than \(Limits.parseNestingMax) levels")
         }
     }
 
-    private mutating func control(_ context: String, pos: Int) throws(TemplateError) -> Branch {
+    mutating func control(_ context: String, pos: Int) throws(TemplateError) -> Branch {
         try enter()
         defer { nesting -= 1 }
         let savedVars = vars.count
@@ -233,20 +233,20 @@ struct Parser {
         return Branch(pos: pos, pipe: pipe, list: list, elseList: elseList)
     }
 
-    private mutating func templateName(_ context: String) throws(TemplateError) -> String {
+    mutating func templateName(_ context: String) throws(TemplateError) -> String {
         let t = nextNonSpace()
         guard t.kind == .string || t.kind == .rawString else { throw unexpected(t, context) }
         return try unquote(t)
     }
 
-    private mutating func templateControl(_ pos: Int) throws(TemplateError) -> Node {
+    mutating func templateControl(_ pos: Int) throws(TemplateError) -> Node {
         let name = try templateName("template clause")
         var pipe: Pipe?
         if peekNonSpace().kind != .rightDelim { pipe = try pipeline("template clause", end: .rightDelim) } else { _ = nextNonSpace() }
         return .template(pos: pos, name: name, pipe)
     }
 
-    private mutating func blockControl(_ pos: Int) throws(TemplateError) -> Node {
+    mutating func blockControl(_ pos: Int) throws(TemplateError) -> Node {
         let context = "block clause"
         let name = try templateName(context)
         var pipe: Pipe?
@@ -261,131 +261,5 @@ struct Parser {
         guard case .end = end else { throw error("unexpected \(end.label) in \(context)") }
         try add(TemplateTree(name: name, parseName: parseName, source: source, root: list))
         return .template(pos: pos, name: name, pipe)
-    }
-
-    // MARK: pipelines
-
-    private mutating func pipeline(_ context: String, end: Token.Kind) throws(TemplateError) -> Pipe {
-        var pipe = Pipe(pos: peekNonSpace().pos)
-        // Declarations: `$x :=`, `$x =`, `$i, $e :=`.
-        decls: while peekNonSpace().kind == .variable {
-            let save = index
-            let v = nextNonSpace()
-            let after = peekNonSpace()
-            if after.kind == .assign || after.kind == .declare {
-                _ = nextNonSpace()
-                pipe.isAssign = after.kind == .assign
-                pipe.decl.append(v.value)
-                if !pipe.isAssign { vars.append(v.value) } else if !vars.contains(v.value) {
-                    throw error("undefined variable \(goQuote(v.value))")
-                }
-                break decls
-            }
-            if after.kind == .comma {
-                _ = nextNonSpace()
-                pipe.decl.append(v.value)
-                vars.append(v.value)
-                if context == "range" && pipe.decl.count < 2 {
-                    let k = peekNonSpace().kind
-                    if k == .variable || k == .rightDelim || k == .rightParen { continue decls }
-                    throw error("range can only initialize variables")
-                }
-                throw error("too many declarations in \(context)")
-            }
-            index = save
-            break
-        }
-        if pipe.decl.count == 2 {
-            // `$i, $e :=` was read as `$i,` then `$e :=`; keep both declared.
-        }
-        while true {
-            let t = nextNonSpace()
-            switch t.kind {
-            case end:
-                guard !pipe.commands.isEmpty else { throw error("missing value for \(context)") }
-                for (i, c) in pipe.commands.enumerated().dropFirst() {
-                    switch c.args[0] {
-                    case .bool, .dot, .nil, .number, .string:
-                        throw error("non executable command in pipeline stage \(i + 1)")
-                    default: break
-                    }
-                }
-                return pipe
-            case .bool, .char, .dot, .field, .identifier, .number, .nil, .rawString, .string, .variable, .leftParen:
-                index -= 1
-                pipe.commands.append(try command())
-            default:
-                throw unexpected(t, context)
-            }
-        }
-    }
-
-    private mutating func command() throws(TemplateError) -> Command {
-        var cmd = Command(pos: peekNonSpace().pos)
-        while true {
-            _ = peekNonSpace()
-            while peek().kind == .space { _ = next() }
-            if let operand = try operand() { cmd.args.append(operand) }
-            let t = next()
-            switch t.kind {
-            case .space: continue
-            case .rightDelim, .rightParen: index -= 1
-            case .pipe: break
-            default: throw unexpected(t, "operand")
-            }
-            break
-        }
-        guard !cmd.args.isEmpty else { throw error("empty command") }
-        return cmd
-    }
-
-    private mutating func operand() throws(TemplateError) -> Arg? {
-        guard let node = try term() else { return nil }
-        guard peek().kind == .field else { return node }
-        var fields: [String] = []
-        while peek().kind == .field { fields.append(String(next().value.dropFirst())) }
-        switch node {
-        case .field(let p, let f): return .field(pos: p, f + fields)
-        case .variable(let p, let v, let f): return .variable(pos: p, v, f + fields)
-        case .bool, .string, .number, .nil, .dot:
-            throw error("unexpected . after term \(goQuote(node.description))")
-        default: return .chain(pos: node.pos, node, fields)
-        }
-    }
-
-    private mutating func term() throws(TemplateError) -> Arg? {
-        let t = nextNonSpace()
-        switch t.kind {
-        case .identifier:
-            guard functions.contains(t.value) else { throw error("function \(goQuote(t.value)) not defined") }
-            return .identifier(pos: t.pos, t.value)
-        case .dot: return .dot(pos: t.pos)
-        case .nil: return .nil(pos: t.pos)
-        case .variable:
-            guard vars.contains(t.value) else { throw error("undefined variable \(goQuote(t.value))") }
-            return .variable(pos: t.pos, t.value, [])
-        case .field: return .field(pos: t.pos, [String(t.value.dropFirst())])
-        case .bool: return .bool(pos: t.pos, t.value == "true")
-        case .char, .number:
-            guard let n = parseNumber(t.value, char: t.kind == .char) else {
-                if t.kind == .char { throw error("malformed character constant: \(t.value)") }
-                throw error("illegal number syntax: \(goQuote(t.value))")
-            }
-            return .number(pos: t.pos, n)
-        case .leftParen:
-            try enter()
-            defer { nesting -= 1 }
-            return .pipe(try pipeline("parenthesized pipeline", end: .rightParen))
-        case .string, .rawString:
-            return .string(pos: t.pos, try unquote(t), quoted: t.value)
-        default:
-            index -= 1
-            return nil
-        }
-    }
-
-    private func unquote(_ t: Token) throws(TemplateError) -> String {
-        guard let s = goUnquote(t.value) else { throw error("invalid syntax", at: t.pos) }
-        return s
     }
 }

@@ -60,8 +60,8 @@ extension Dictionary where Key == String, Value == TemplateFunction {
             return .duration(Int64(ns))
         },
         "title": TemplateFunction(arity: 1) { a in .string(TextFunctions.casesTitle(try a.string(0), lowerRest: false)) },
-        "toUpper": TemplateFunction(arity: 1) { a in .string(try a.string(0).uppercased()) },
-        "toLower": TemplateFunction(arity: 1) { a in .string(try a.string(0).lowercased()) },
+        "toUpper": TemplateFunction(arity: 1) { a in .string(TextFunctions.upper(try a.string(0))) },
+        "toLower": TemplateFunction(arity: 1) { a in .string(TextFunctions.lower(try a.string(0))) },
         "match": TemplateFunction(arity: 2) { a in .bool(try TextFunctions.match(a.string(0), a.string(1))) },
         "reReplaceAll": TemplateFunction(arity: 3) { a in .string(try TextFunctions.replaceAll(a.string(0), a.string(1), a.string(2))) },
         "safeHtml": TemplateFunction(arity: 1) { a in .safeHTML(try a.string(0)) },

@@ -52,6 +52,21 @@ enum TextFunctions {
         return String(out)
     }
 
+    /// Go's `strings.ToUpper`: each character mapped on its own, so `ß` stays `ß` (Swift's would give `SS`).
+    static func upper(_ s: String) -> String { mapScalars(s) { $0.properties.uppercaseMapping } }
+
+    /// Go's `strings.ToLower`, character by character.
+    static func lower(_ s: String) -> String { mapScalars(s) { $0.properties.lowercaseMapping } }
+
+    private static func mapScalars(_ s: String, _ mapping: (Unicode.Scalar) -> String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            let m = mapping(u).unicodeScalars
+            out.append(m.count == 1 ? m.first! : u)
+        }
+        return String(out)
+    }
+
     /// Go's `strings.TrimSpace`.
     static func trimSpace(_ s: String) -> String {
         let isSpace: (Unicode.Scalar) -> Bool = { $0.properties.isWhitespace }

@@ -4,10 +4,11 @@ import OspreyCore
 /// building `Labels`. `keyBytes[keyStart..<keyEnd]` is a series key (`Labels.encoded`);
 /// its samples are `timestamps/values[sampleStart..<sampleEnd]`.
 public struct EncodedBatch: Sendable {
-    /// Optional, parallel to `series`: the handle a previous commit returned for that series' key. With one,
-    /// the store skips hashing and looking up the key (a scrape cache keeps them, as Prometheus keeps
-    /// series references). Empty: no handles.
-    public var handles: [SeriesHandle?] = []
+    /// Handles previous commits returned, kept by the caller (a scrape cache's table, as Prometheus keeps
+    /// series references); `Series.handle` indexes it. With a live one the store skips hashing and looking up the
+    /// key. The batch shares the caller's array: a caller that changes its table after the commit should empty
+    /// this first, or the change copies the table.
+    public var handleTable: [SeriesHandle?] = []
     /// Ask `commit` to return a handle per series in `CommitResult.handles`.
     public var collectHandles = false
     /// Samples no client waits on (scrapes): their WAL record may wait in memory briefly (at most until the
@@ -16,9 +17,18 @@ public struct EncodedBatch: Sendable {
     public var deferWALWrite = false
     public struct Series: Sendable {
         public var keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32
-        public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32) {
+        /// Index into `handleTable`, or -1.
+        public var handle: Int32
+        public init(keyStart: Int32, keyEnd: Int32, sampleStart: Int32, sampleEnd: Int32, handle: Int32 = -1) {
             self.keyStart = keyStart; self.keyEnd = keyEnd; self.sampleStart = sampleStart; self.sampleEnd = sampleEnd
+            self.handle = handle
         }
+    }
+
+    /// The handle series `s` was given, if any.
+    @inline(__always)
+    public func handle(of s: Series) -> SeriesHandle? {
+        s.handle >= 0 && Int(s.handle) < handleTable.count ? handleTable[Int(s.handle)] : nil
     }
     /// Series keys (`Labels.encoded`), back to back. A series with a handle may have an empty key range: the
     /// store takes its key from the handle.
@@ -36,7 +46,7 @@ extension EncodedBatch {
     /// The same batch with every series given by handle alone carrying its key bytes again (for consumers
     /// other than the store, such as remote-write forwarding).
     public func withKeysFilled() -> EncodedBatch {
-        guard series.indices.contains(where: { series[$0].keyStart == series[$0].keyEnd && $0 < handles.count && handles[$0] != nil }) else {
+        guard series.contains(where: { $0.keyStart == $0.keyEnd && handle(of: $0) != nil }) else {
             return self
         }
         var out = self
@@ -44,7 +54,7 @@ extension EncodedBatch {
         out.keyBytes.reserveCapacity(keyBytes.count + series.count * 64)
         for (i, s) in series.enumerated() {
             let start = Int32(out.keyBytes.count)
-            if s.keyStart == s.keyEnd, i < handles.count, let h = handles[i] {
+            if s.keyStart == s.keyEnd, let h = handle(of: s) {
                 out.keyBytes.append(contentsOf: h.series.key)
             } else {
                 out.keyBytes.append(contentsOf: keyBytes[Int(s.keyStart)..<Int(s.keyEnd)])
@@ -151,8 +161,7 @@ extension MetricStoreDB {
         var records: [(WALRecordType, [UInt8])] = []
         var samples = WALRecords.SamplesWriter(baseT: batch.timestamps.first ?? 0)
         var samplesAppended = 0
-        var handles: [SeriesHandle?] = []
-        if batch.collectHandles { handles.reserveCapacity(batch.series.count) }
+        var handles: [(series: Int32, handle: SeriesHandle)] = []
         /// Moves what is buffered into WAL records, series first, each under `WAL.recordBytesSoftMax`.
         func cutRecords() {
             if !newSeries.isEmpty { records.append((.series, WALRecords.encodeSeries(newSeries))); newSeries.removeAll() }
@@ -164,11 +173,14 @@ extension MetricStoreDB {
         }
         let seriesMax = options.limits.seriesMax
         let latest = clock.nowMs() + options.futureToleranceMs
+        // Read once: the lock is held, so neither changes during the commit.
+        let cut = cutInProgress
+        var appendedMin = Int64.max, appendedMax = Int64.min, appendedCount = 0
         batch.keyBytes.withUnsafeBytes { keys in
             batch.timestamps.withUnsafeBufferPointer { ts in
                 batch.values.withUnsafeBufferPointer { vs in
                     /// Stores series `s` of the batch, whose key is `key`.
-                    func store(_ s: EncodedBatch.Series, key: UnsafeRawBufferPointer, given: SeriesHandle?, keyless: Bool) {
+                    func store(_ si: Int, _ s: EncodedBatch.Series, key: UnsafeRawBufferPointer, given: SeriesHandle?, keyless: Bool) {
                         var series: MemSeries?
                         if let h = given, h.series.live {
                             assert(keyless || h.series.key.elementsEqual(key), "BUG: a series handle used for another series' key")
@@ -178,15 +190,15 @@ extension MetricStoreDB {
                         if series == nil {
                             hash = hashKey(key)
                             series = head.lookup(key: key, hash: hash)
+                            if batch.collectHandles, let found = series { handles.append((Int32(si), SeriesHandle(found))) }
                         }
-                        if batch.collectHandles { handles.append(series.map(SeriesHandle.init)) }
                         if series == nil {
                             guard head.seriesCount < seriesMax else {
                                 reject(&result, key, ts[Int(s.sampleStart)], "the store holds \(seriesMax) series, its limit; no new series are accepted", count: Int(s.sampleEnd - s.sampleStart))
                                 return
                             }
                             let created = head.create(key: Array(key), hash: hash)
-                            if batch.collectHandles { handles[handles.count - 1] = SeriesHandle(created) }
+                            if batch.collectHandles { handles.append((Int32(si), SeriesHandle(created))) }
                             newSeries.append((created.ref, created.key))
                             result.seriesCreated += 1
                             series = created
@@ -205,8 +217,10 @@ extension MetricStoreDB {
                             case .appended:
                                 samples.add(ref: ms.ref, t, v)
                                 if samples.w.bytes.count >= WAL.recordBytesSoftMax { cutRecords() }
-                                head.noteAppended(t)
-                                if let cut = cutInProgress, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
+                                appendedMin = min(appendedMin, t)
+                                appendedMax = max(appendedMax, t)
+                                appendedCount += 1
+                                if let cut, t < cut { lateSamples.append((ms.ref, ms.key, t, v)) }
                             case .duplicate:
                                 break
                             case .conflict(let existing):
@@ -215,17 +229,18 @@ extension MetricStoreDB {
                         }
                     }
                     for (si, s) in batch.series.enumerated() {
-                        let given = si < batch.handles.count ? batch.handles[si] : nil
+                        let given = batch.handle(of: s)
                         if s.keyStart == s.keyEnd, let h = given {
                             // Given by handle alone, without key bytes: the key is the handle's series'.
-                            h.series.key.withUnsafeBytes { store(s, key: $0, given: h, keyless: true) }
+                            h.series.key.withUnsafeBytes { store(si, s, key: $0, given: h, keyless: true) }
                         } else {
-                            store(s, key: UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)]), given: given, keyless: false)
+                            store(si, s, key: UnsafeRawBufferPointer(rebasing: keys[Int(s.keyStart)..<Int(s.keyEnd)]), given: given, keyless: false)
                         }
                     }
                 }
             }
         }
+        if appendedCount > 0 { head.noteAppended(min: appendedMin, max: appendedMax, count: appendedCount) }
         cutRecords()
         if !records.isEmpty {
             do { try wal.log(records, deferred: batch.deferWALWrite) } catch {

@@ -19,11 +19,19 @@ public struct CommitResult: Sendable {
     /// Per-sample rejections, at most `rejectionsKeptMax` of them with detail.
     public var rejected: [SampleRejection] = []
     public var rejectedCount = 0
-    /// Per series of the batch, when it asked for them (`EncodedBatch.collectHandles`); nil where a series
-    /// was refused.
-    public var handles: [SeriesHandle?] = []
+    /// When the batch asked for them (`EncodedBatch.collectHandles`): the handle of each series of the batch
+    /// that came without a live one (by its index in `EncodedBatch.series`). A series given with a live handle
+    /// keeps it, so a warm scrape gets an empty list back; a refused series gets none.
+    public var handles: [(series: Int32, handle: SeriesHandle)] = []
     public static let rejectionsKeptMax = 10
     public init() {}
+
+    /// `previous` (a batch's handles, parallel to its `seriesCount` series) with the ones this commit resolved.
+    public func handles(updating previous: [SeriesHandle?], seriesCount: Int) -> [SeriesHandle?] {
+        var out = previous + [SeriesHandle?](repeating: nil, count: max(0, seriesCount - previous.count))
+        for (i, h) in handles { out[Int(i)] = h }
+        return out
+    }
 }
 
 public struct SampleRejection: Error, Sendable, CustomStringConvertible {

@@ -21,10 +21,10 @@ struct OspreyConfig {
     var remoteWrite: [RemoteWriteEntry] = []
     var otlp = OTLPConfig()
     var query = QuerySettings()
-    /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
-    var alerting = AlertingSettings()
     /// `rule_files`: rule file paths and globs, resolved against the configuration file's directory.
     var ruleFiles: [String] = []
+    /// `alerting`: where alerts are sent and how Osprey routes them (Alertmanager's schema).
+    var alerting = AlertingSettings()
     /// Top-level sections that are valid but served by parts of Osprey not built yet.
     var ignored: [String] = []
 
@@ -88,10 +88,10 @@ enum ConfigLoader {
                 try otlp(r, value, &config)
             case "query":
                 try query(r, value, &config)
-            case "alerting":
-                try alerting(r, value, &config)
             case "rule_files":
                 try ruleFiles(r, value, &config)
+            case "alerting":
+                try alerting(r, value, &config)
             default:
                 if OspreyConfig.acceptedIgnored.contains(key) {
                     config.ignored.append(key)

@@ -3,7 +3,6 @@ import API
 import Foundation
 import Logging
 import OspreyCore
-import Pipeline
 import Rules
 import ServiceLifecycle
 
@@ -19,8 +18,6 @@ final class AlertingWiring: @unchecked Sendable {
     let dispatcher: Dispatcher
     /// The HTTP clients every notifier shares, for the process's life.
     let notifierClients: NotifierHTTPClients
-    /// Where rule alerts go besides the alert store: the external Alertmanagers of `alerting.alertmanagers`.
-    let externalAlertmanagers = ExternalAlertmanagers()
     /// What the API shows.
     var api: AlertmanagerAPIDependencies
     private let lock = NSLock()
@@ -114,43 +111,6 @@ struct AlertStoreSender: AlertSender {
     }
 }
 
-/// The external Alertmanagers' senders in force; a reload replaces them when they changed.
-final class ExternalAlertmanagers: AlertSender, @unchecked Sendable {
-    private let lock = NSLock()
-    private var senders: [any AlertSender] = []
-    private var signature = ""
-
-    /// Takes new senders unless the configuration they came from is unchanged; returns whether it took them.
-    func replace(_ next: [any AlertSender], signature new: String) -> Bool {
-        lock.withLock {
-            guard new != signature else { return false }
-            senders = next
-            signature = new
-            return true
-        }
-    }
-
-    func send(_ alerts: [OutgoingAlert]) {
-        for s in lock.withLock({ senders }) { s.send(alerts) }
-    }
-}
-
-/// Applies `alert_relabel_configs` before handing alerts on; an alert a rule drops is not sent.
-struct RelabelingAlertSender: AlertSender {
-    let configs: [RelabelConfig]
-    let next: any AlertSender
-
-    func send(_ alerts: [OutgoingAlert]) {
-        let kept = alerts.compactMap { a -> OutgoingAlert? in
-            guard let labels = Relabeling.process(a.labels, configs), !labels.isEmpty else { return nil }
-            var out = a
-            out.labels = labels
-            return out
-        }
-        if !kept.isEmpty { next.send(kept) }
-    }
-}
-
 extension Wiring {
     func configureAlerting(_ deps: inout APIDependencies) {
         let api = AlertmanagerAPI(alerting.api)
@@ -158,12 +118,10 @@ extension Wiring {
     }
 
     /// The alerting services in start order: the dispatcher after the alert store it subscribes to (the store
-    /// lives in memory from the start), then GC. Rule alerts are connected to the store here, once.
+    /// lives in memory from the start), then GC. Rule alerts (after `alert_relabel_configs`, which the rules wiring applies) reach the store through
+    /// `AlertStoreSender`, connected here once.
     func alertingServices() -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let inProcess = AlertStoreSender(store: alerting.alerts, logger: logger)
-        rules.addAlertSender(RelabelingAlertSender(configs: config.alerting.alertRelabelConfigs, next: inProcess))
-        rules.addAlertSender(alerting.externalAlertmanagers)
-        useAlertmanagers(config)
+        rules.addAlertSender(AlertStoreSender(store: alerting.alerts, logger: logger))
         return [
             .init(service: DispatcherService(dispatcher: alerting.dispatcher)),
             .init(service: AlertingGC(alerts: alerting.alerts, silences: alerting.silences, notificationLog: alerting.notificationLog,
@@ -171,42 +129,8 @@ extension Wiring {
         ]
     }
 
-    /// Applies a reloaded configuration to the alerting parts and to where rule alerts are sent.
+    /// Applies a reloaded configuration to the alerting parts (where rule alerts go is the rules wiring's).
     func applyAlerting(_ next: OspreyConfig) {
         alerting.apply(next)
-        useAlertmanagers(next)
-    }
-
-    /// `alerting.alertmanagers`: external Alertmanagers the rules' alerts also go to over HTTP, with the
-    /// global and per-Alertmanager `alert_relabel_configs` applied as Prometheus applies them.
-    func useAlertmanagers(_ config: OspreyConfig) {
-        var senders: [any AlertSender] = []
-        for endpoints in config.alerting.alertmanagers {
-            let urls = Self.alertmanagerURLs(endpoints)
-            guard !urls.isEmpty else { continue }
-            let sender = AlertmanagerHTTPSender(baseURLs: urls, logger: logger)
-            senders.append(RelabelingAlertSender(configs: config.alerting.alertRelabelConfigs + endpoints.alertRelabelConfigs, next: sender))
-        }
-        let urls = config.alerting.alertmanagers.flatMap(Self.alertmanagerURLs)
-        let signature = "\(urls) \(config.alerting.alertRelabelConfigs) \(config.alerting.alertmanagers.map(\.alertRelabelConfigs))"
-        guard alerting.externalAlertmanagers.replace(senders, signature: signature) else { return }
-        if !senders.isEmpty {
-            logger.info("rule alerts also go to external Alertmanagers",
-                        metadata: ["alertmanagers": "\(urls)"])
-        }
-    }
-
-    /// Base URLs of one `alertmanagers` entry: each static target after the entry's `relabel_configs`
-    /// (with Prometheus's `__address__`, `__scheme__` and `__alerts_path__` labels), as `scheme://address/prefix`.
-    static func alertmanagerURLs(_ e: AlertingSettings.AlertmanagerEndpoints) -> [String] {
-        var prefix = e.pathPrefix.hasSuffix("/") ? String(e.pathPrefix.dropLast()) : e.pathPrefix
-        if !prefix.isEmpty && !prefix.hasPrefix("/") { prefix = "/" + prefix }
-        return e.targets.compactMap { target in
-            let labels = Labels(["__address__": target, "__scheme__": e.scheme, "__alerts_path__": prefix + "/api/v2/alerts"])
-            guard let out = Relabeling.process(labels, e.relabelConfigs), let address = out["__address__"] else { return nil }
-            let path = out["__alerts_path__"] ?? prefix + "/api/v2/alerts"
-            let base = path.hasSuffix("/api/v2/alerts") ? String(path.dropLast("/api/v2/alerts".count)) : path
-            return "\(out["__scheme__"] ?? e.scheme)://\(address)\(base)"
-        }
     }
 }

@@ -4,6 +4,7 @@ import Ingest
 import Logging
 import MetricStore
 import OspreyCore
+import Pipeline
 import PromQL
 import Rules
 
@@ -26,6 +27,26 @@ final class RulesWiring: @unchecked Sendable {
         env.defaultIntervalMs = config.evaluationIntervalMs
         manager = RuleManager(environment: env, clock: SystemClock())
         manager.start(with: try RuleManager.load(files: config.ruleFiles))
+        useAlerting(config.alerting, logger: logger)
+    }
+
+    /// Base URLs of one `alerting.alertmanagers` entry's static targets: `<scheme>://<target><path_prefix>`.
+    static func alertmanagerURLs(_ am: AlertingSettings.AlertmanagerEndpoints) -> [String] {
+        var prefix = am.pathPrefix
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        return am.targets.map { "\(am.scheme)://\($0)\(prefix)" }
+    }
+
+    /// Sends rule alerts as `alerting:` says: `alert_relabel_configs` first, then to each `alertmanagers` entry
+    /// with that entry's own `alert_relabel_configs`.
+    func useAlerting(_ settings: AlertingSettings, logger: Logger) {
+        let external: [any AlertSender] = settings.alertmanagers.compactMap { am in
+            let urls = Self.alertmanagerURLs(am)
+            if urls.isEmpty { return nil }
+            return RelabelingAlertSender(configs: am.alertRelabelConfigs, next: AlertmanagerHTTPSender(baseURLs: urls, logger: logger))
+        }
+        senders.setExternal(external.isEmpty ? nil : FanOutAlertSender(external))
+        senders.setRelabeling(settings.alertRelabelConfigs)
     }
 
     /// Where users reach this server (alert generator links, `$externalURL`).
@@ -35,18 +56,13 @@ final class RulesWiring: @unchecked Sendable {
         return "http://\(host.contains(":") ? "[\(host)]" : host):\(hp.port)"
     }
 
-    /// Sends alerts to these external Alertmanagers (`alerting.alertmanagers` static configs, base URLs such as
-    /// `http://am:9093`), next to any in-process receivers added with `addAlertSender`.
-    func useAlertmanagers(_ baseURLs: [String], logger: Logger) {
-        senders.setExternal(baseURLs.isEmpty ? nil : AlertmanagerHTTPSender(baseURLs: baseURLs, logger: logger))
-    }
-
     /// Adds an in-process receiver of rule alerts (Osprey's own alert routing).
     func addAlertSender(_ sender: any AlertSender) { senders.addInternal(sender) }
 
     /// Reloads the rule files of a new configuration; an invalid file throws and keeps the running rules.
-    func apply(_ config: OspreyConfig) throws {
-        try manager.apply(files: config.ruleFiles)
+    func apply(_ config: OspreyConfig, logger: Logger) throws {
+        try manager.apply(files: config.ruleFiles, defaultIntervalMs: config.evaluationIntervalMs)
+        useAlerting(config.alerting, logger: logger)
     }
 
     func configure(_ deps: inout APIDependencies) {
@@ -76,17 +92,42 @@ struct SinkRuleWriter: RuleSampleWriter {
     }
 }
 
-/// The alert senders in effect; the set changes on configuration reload.
+/// The alert senders in effect, after the global `alert_relabel_configs`; the set changes on configuration reload.
 final class SwitchableAlertSender: AlertSender, @unchecked Sendable {
     private let lock = NSLock()
-    private var external: AlertmanagerHTTPSender?
+    private var external: (any AlertSender)?
     private var internals: [any AlertSender] = []
+    private var relabeling: [RelabelConfig] = []
 
-    func setExternal(_ s: AlertmanagerHTTPSender?) { lock.withLock { external = s } }
+    func setExternal(_ s: (any AlertSender)?) { lock.withLock { external = s } }
     func addInternal(_ s: any AlertSender) { lock.withLock { internals.append(s) } }
+    func setRelabeling(_ configs: [RelabelConfig]) { lock.withLock { relabeling = configs } }
 
     func send(_ alerts: [OutgoingAlert]) {
-        let targets: [any AlertSender] = lock.withLock { internals + (external.map { [$0] } ?? []) }
-        for t in targets { t.send(alerts) }
+        let (targets, configs) = lock.withLock { (internals + (external.map { [$0] } ?? []), relabeling) }
+        let out = RelabelingAlertSender.relabel(alerts, configs)
+        if out.isEmpty { return }
+        for t in targets { t.send(out) }
+    }
+}
+
+/// Applies `alert_relabel_configs` to alert labels (an alert a rule drops is not sent) and passes the rest on.
+struct RelabelingAlertSender: AlertSender {
+    let configs: [RelabelConfig]
+    let next: any AlertSender
+
+    static func relabel(_ alerts: [OutgoingAlert], _ configs: [RelabelConfig]) -> [OutgoingAlert] {
+        if configs.isEmpty { return alerts }
+        return alerts.compactMap { a in
+            guard let labels = Relabeling.process(a.labels, configs), !labels.isEmpty else { return nil }
+            var a = a
+            a.labels = labels
+            return a
+        }
+    }
+
+    func send(_ alerts: [OutgoingAlert]) {
+        let out = Self.relabel(alerts, configs)
+        if !out.isEmpty { next.send(out) }
     }
 }

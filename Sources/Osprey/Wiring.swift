@@ -81,7 +81,7 @@ final class Wiring: @unchecked Sendable {
             logger.error("reloading the configuration failed; keeping the running one", metadata: ["error": "\(error)"])
             throw error
         }
-        do { try rules.apply(next) } catch {
+        do { try rules.apply(next, logger: logger) } catch {
             status.configReloadFailed()
             logger.error("reloading rule files failed; keeping the running rules", metadata: ["error": "\(error)"])
             throw error

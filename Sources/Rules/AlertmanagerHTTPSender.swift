@@ -52,14 +52,15 @@ public final class AlertmanagerHTTPSender: AlertSender, @unchecked Sendable {
     private var queue: [OutgoingAlert] = []
     private var draining = false
     private var droppedCount = 0
+    private let metrics: [String: SenderMetrics]
 
     public init(baseURLs: [String], logger: Logger) {
         self.baseURLs = baseURLs.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // The process-wide client: it needs no shutdown, so a sender replaced on reload can simply go away.
+        self.client = HTTPClient.shared
         self.logger = logger
+        self.metrics = Dictionary(self.baseURLs.map { ($0, SenderMetrics(alertmanager: $0 + "/api/v2/alerts")) }, uniquingKeysWith: { a, _ in a })
     }
-
-    deinit { try? client.syncShutdown() }
 
     public func send(_ alerts: [OutgoingAlert]) {
         let start = lock.withLock { () -> Bool in
@@ -67,6 +68,7 @@ public final class AlertmanagerHTTPSender: AlertSender, @unchecked Sendable {
             if queue.count > Self.queueAlertsMax {
                 let drop = queue.count - Self.queueAlertsMax
                 droppedCount += drop
+                metrics.values.first?.dropped.increment(by: drop)
                 queue.removeFirst(drop)
             }
             if draining { return false }
@@ -105,10 +107,14 @@ public final class AlertmanagerHTTPSender: AlertSender, @unchecked Sendable {
         do {
             let response = try await client.execute(request, timeout: .seconds(Self.requestTimeoutSeconds))
             _ = try? await response.body.collect(upTo: 1 << 20)
-            if response.status.code / 100 != 2 {
+            if response.status.code / 100 == 2 {
+                metrics[base]?.sent.increment(by: count)
+            } else {
+                metrics[base]?.errors.increment(by: count)
                 logger.warning("Alertmanager refused alerts", metadata: ["url": "\(base)", "status": "\(response.status.code)", "alerts": "\(count)"])
             }
         } catch {
+            metrics[base]?.errors.increment(by: count)
             logger.warning("sending alerts to Alertmanager failed", metadata: ["url": "\(base)", "error": "\(error)", "alerts": "\(count)"])
         }
     }

@@ -90,10 +90,13 @@ extension RuleEvaluator {
         let context = TemplateContext(ruleName: def.name, externalLabels: env.externalLabels, externalURL: env.externalURL,
                                       timeMs: t, engine: env.engine)
         let work: @Sendable () -> [([Label], Labels)] = {
-            vector.map { e in
+            // Each template is parsed once per evaluation and expanded for every alert.
+            let labelTemplates = labels.map { $0.value.contains("{{") ? RuleTemplates.Prepared($0.value, context) : nil }
+            let annotationTemplates = def.annotations.map { $0.value.contains("{{") ? RuleTemplates.Prepared($0.value, context) : nil }
+            return vector.map { e in
                 let data = AlertTemplateData(labels: e.labels.removing([Labels.metricNameLabel]), value: e.v)
-                let l = labels.map { Label($0.name, usesTemplates ? RuleTemplates.expand($0.value, data, context) : $0.value) }
-                let a = def.annotations.map { Label($0.name, usesTemplates ? RuleTemplates.expand($0.value, data, context) : $0.value) }
+                let l = zip(labels, labelTemplates).map { Label($0.name, $1?.expand(data, context) ?? $0.value) }
+                let a = zip(def.annotations, annotationTemplates).map { Label($0.name, $1?.expand(data, context) ?? $0.value) }
                 return (l, Labels(a))
             }
         }

@@ -77,6 +77,7 @@ public struct RuleEvaluator: Sendable {
             group.evaluations += 1
             group.lastEvaluationMs = t
             group.evaluationSeconds = seconds(ContinuousClock.now - began)
+            group.metrics.lastDurationSeconds.record(group.evaluationSeconds)
             return group.shouldRestore && group.evaluations >= 2
         }
         if restore, restoreForState(group, at: t) {
@@ -86,6 +87,7 @@ public struct RuleEvaluator: Sendable {
 
     private func evaluate(_ rule: RuleRuntime, in group: RuleGroupState, at t: Int64, queryTime: Int64) async {
         let began = ContinuousClock.now
+        group.metrics.evaluations.increment()
         let output: [RuleSample]
         do {
             switch rule.definition.kind {
@@ -93,6 +95,7 @@ public struct RuleEvaluator: Sendable {
             case .alerting: output = try await evaluateAlerting(rule, group: group, at: t, queryTime: queryTime)
             }
         } catch {
+            group.metrics.failures.increment()
             let message = (error as? PromQLError)?.message ?? "\(error)"
             group.lock.withLock {
                 rule.health = .err

@@ -84,13 +84,13 @@ private final class FileParse {
                 nameSeen = true
                 g.name = attempt { try r.string(v, f) } ?? ""
             case "interval":
-                if let ms = attempt({ try r.duration(v, f) }) {
-                    if ms <= 0 { errors.append(r.invalid(v, f, "must be a positive duration")) } else { g.intervalMs = ms }
-                }
+                // 0 means the global evaluation interval, as in Prometheus.
+                if let ms = attempt({ try r.duration(v, f) }), ms > 0 { g.intervalMs = ms }
             case "query_offset":
                 g.queryOffsetMs = attempt { try r.duration(v, f) }
             case "limit":
-                g.limit = attempt { try r.nonNegativeInt(v, f) } ?? 0
+                // Zero or negative: no limit, as in Prometheus.
+                g.limit = max(0, attempt { try r.int(v, f) } ?? 0)
             case "labels":
                 g.labels = labels(v, f)
             case "rules":

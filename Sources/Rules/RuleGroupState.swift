@@ -49,6 +49,7 @@ public final class RuleGroupState: @unchecked Sendable {
     var evaluations = 0
     var lastEvaluationMs: Int64?
     var evaluationSeconds = 0.0
+    let metrics: GroupMetrics
 
     /// `restoreForState`: true when the group is loaded at start-up, so pending and firing alerts pick up
     /// their `for:` timers from the store; groups added by a reload start fresh, as in Prometheus.
@@ -57,6 +58,7 @@ public final class RuleGroupState: @unchecked Sendable {
         self.intervalMs = group.intervalMs ?? defaultIntervalMs
         self.shouldRestore = restoreForState
         self.rules = group.rules.map { RuleRuntime($0, groupLabels: group.labels, restored: !restoreForState) }
+        self.metrics = GroupMetrics(key: group.file + ";" + group.name, ruleCount: group.rules.count)
     }
 
     /// Identifies a group across reloads: its file and name.

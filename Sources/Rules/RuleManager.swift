@@ -22,12 +22,15 @@ public final class RuleManager: Service, @unchecked Sendable {
     private var tasks: [String: Task<Void, Never>] = [:]
     private var running = false
     private var loadedOnce = false
+    /// The interval of groups without their own (`global.evaluation_interval`); a reload may change it.
+    private var defaultIntervalMs: Int64
     /// Serialises `update` calls (reloads) against each other.
     private let updates = UpdateQueue()
 
     public init(environment: RuleEnvironment, clock: any OspreyCore.Clock) {
         self.evaluator = RuleEvaluator(environment)
         self.clock = clock
+        self.defaultIntervalMs = environment.defaultIntervalMs
     }
 
     /// The groups currently loaded, in file order.
@@ -59,27 +62,29 @@ public final class RuleManager: Service, @unchecked Sendable {
     /// restored from `ALERTS_FOR_STATE` after their second evaluation.
     public func start(with groups: [RuleGroup]) {
         lock.withLock {
-            states = groups.map { RuleGroupState($0, defaultIntervalMs: evaluator.env.defaultIntervalMs, restoreForState: true) }
+            states = groups.map { RuleGroupState($0, defaultIntervalMs: defaultIntervalMs, restoreForState: true) }
             loadedOnce = true
         }
     }
 
     /// Parses the files and, when all are valid, swaps them in (in the background; `update` does the work).
-    public func apply(files: [String]) throws {
+    /// `defaultIntervalMs`, when given, is the new `global.evaluation_interval`.
+    public func apply(files: [String], defaultIntervalMs: Int64? = nil) throws {
         let groups = try Self.load(files: files)
-        Task { await self.update(groups) }
+        Task { await self.update(groups, defaultIntervalMs: defaultIntervalMs) }
     }
 
     /// Replaces the loaded groups: unchanged groups keep running as they are, changed ones take over the
     /// state of their previous version, removed ones stop and their series are marked stale.
-    public func update(_ groups: [RuleGroup]) async {
-        await updates.run { await self.swap(groups) }
+    public func update(_ groups: [RuleGroup], defaultIntervalMs: Int64? = nil) async {
+        await updates.run { await self.swap(groups, defaultIntervalMs: defaultIntervalMs) }
     }
 
-    private func swap(_ groups: [RuleGroup]) async {
-        let (old, restore) = lock.withLock { () -> ([String: RuleGroupState], Bool) in
+    private func swap(_ groups: [RuleGroup], defaultIntervalMs newDefault: Int64?) async {
+        let (old, restore, defaultInterval) = lock.withLock { () -> ([String: RuleGroupState], Bool, Int64) in
             defer { loadedOnce = true }
-            return (Dictionary(states.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }), !loadedOnce)
+            if let newDefault { defaultIntervalMs = newDefault }
+            return (Dictionary(states.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }), !loadedOnce, defaultIntervalMs)
         }
         var next: [RuleGroupState] = []
         var stopped: [(RuleGroupState, Task<Void, Never>?)] = []
@@ -87,12 +92,12 @@ public final class RuleManager: Service, @unchecked Sendable {
         var kept = Set<String>()
         for g in groups {
             let key = g.file + ";" + g.name
-            if let previous = old[key], previous.group == g, !kept.contains(key) {
+            if let previous = old[key], previous.group == g, previous.intervalMs == (g.intervalMs ?? defaultInterval), !kept.contains(key) {
                 next.append(previous)
                 kept.insert(key)
                 continue
             }
-            let state = RuleGroupState(g, defaultIntervalMs: evaluator.env.defaultIntervalMs, restoreForState: restore)
+            let state = RuleGroupState(g, defaultIntervalMs: defaultInterval, restoreForState: restore)
             if let previous = old[key], !kept.contains(key) {
                 let task = lock.withLock { tasks.removeValue(forKey: key) }
                 task?.cancel()

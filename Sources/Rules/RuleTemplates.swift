@@ -38,22 +38,43 @@ enum RuleTemplates {
     /// Expands a template; an error becomes `<error expanding template: …>` as in Prometheus.
     /// Must not run on the concurrency pool when the template may call `query` (it waits for the query).
     static func expand(_ text: String, _ data: AlertTemplateData, _ context: TemplateContext) -> String {
-        let name = "__alert_" + context.ruleName
-        var functions = FunctionSet.prometheus
-        functions.merge(FunctionSet.prometheusContext(externalURL: context.externalURL, evaluationTimeMs: context.timeMs)) { _, b in b }
-        functions["query"] = queryFunction(context)
-        var set = TemplateSet(functions: functions, missingKey: .zero)
-        do { try set.parse(definitions + text, name: name) } catch {
-            return "<error expanding template: error parsing template \(name): \(error.message)>"
+        Prepared(text, context).expand(data, context)
+    }
+
+    /// A template parsed once for one evaluation of a rule, then expanded for each alert.
+    struct Prepared {
+        let name: String
+        let set: Result<TemplateSet, TemplateError>
+
+        init(_ text: String, _ context: TemplateContext) {
+            name = "__alert_" + context.ruleName
+            var functions = FunctionSet.prometheus
+            functions.merge(FunctionSet.prometheusContext(externalURL: context.externalURL, evaluationTimeMs: context.timeMs)) { _, b in b }
+            functions["query"] = RuleTemplates.queryFunction(context)
+            var set = TemplateSet(functions: functions, missingKey: .zero)
+            do {
+                try set.parse(RuleTemplates.definitions + text, name: name)
+                self.set = .success(set)
+            } catch {
+                self.set = .failure(error)
+            }
         }
-        let value: TemplateValue = .map([
-            "Labels": .strings(Dictionary(data.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
-            "ExternalLabels": .strings(Dictionary(context.externalLabels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
-            "ExternalURL": .string(context.externalURL),
-            "Value": .float(data.value),
-        ])
-        do { return try set.execute(name, data: value) } catch {
-            return "<error expanding template: error executing template \(name): \(error.message)>"
+
+        func expand(_ data: AlertTemplateData, _ context: TemplateContext) -> String {
+            let set: TemplateSet
+            switch self.set {
+            case .failure(let e): return "<error expanding template: error parsing template \(name): \(e.message)>"
+            case .success(let s): set = s
+            }
+            let value: TemplateValue = .map([
+                "Labels": .strings(Dictionary(data.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
+                "ExternalLabels": .strings(Dictionary(context.externalLabels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })),
+                "ExternalURL": .string(context.externalURL),
+                "Value": .float(data.value),
+            ])
+            do { return try set.execute(name, data: value) } catch {
+                return "<error expanding template: error executing template \(name): \(error.message)>"
+            }
         }
     }
 

@@ -33,6 +33,8 @@ import Testing
                       summary: '{{ $labels.instance }} down; {{ with query "count(up == 0)" }}{{ . | first | value }}{{ end }} in total'
                       description: '{{ range $k, $v := $labels }}{{ $k }}={{ $v }} {{ end }}{{ $value | humanize }}'
               - name: empty
+                interval: 0s
+                limit: -1
                 rules: []
             """,
     ]
@@ -53,6 +55,9 @@ import Testing
         "bad-duration.yml": "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: five minutes\n",
         "not-yaml.yml": "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations:\n      d: value is: {{ $value }}\n",
         "empty-group-name.yml": "groups:\n- rules: []\n",
+        "negative-for.yml": "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: -5m\n",
+        "name-label.yml": "groups:\n- name: g\n  rules:\n  - record: a\n    expr: up\n    labels:\n      __name__: x\n",
+        "bad-metric-in-expr.yml": "groups:\n- name: g\n  rules:\n  - record: a\n    expr: rate(up[5m]) by (job)\n",
     ]
 
     func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -117,6 +117,94 @@ struct RulesEndToEndTests {
             #expect(states == ["E2EInstanceDown/firing", "E2ESlowBurn/pending"])
             let forState = try instant("ALERTS_FOR_STATE{alertname=\"E2ESlowBurn\"}")
             #expect(forState.count == 1)
+
+            // Osprey's own metrics count the evaluations per group.
+            let metrics = try c.get("/metrics").text
+            #expect(metrics.contains("/rules/e2e.yml;e2e\"}"), "\(metrics.prefix(2000))")
+            #expect(metrics.contains("osprey_rule_evaluations_total{rule_group="))
+        }
+    }
+
+    @Test func reloadPicksUpChangedRuleFilesAndRefusesBadOnes() throws {
+        try withTemporaryDirectory("rules-e2e-reload") { dir in
+            let rulePath = dir + "/rules.yml"
+            try "groups:\n- name: g\n  interval: 1s\n  rules:\n  - record: one\n    expr: vector(1)\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            let config = try writeConfig("rule_files: [rules.yml]\nscrape_configs: []\nhost_metrics:\n  enabled: false\n", in: dir)
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: config)
+            defer { server.stop() }
+            let c = server.client
+            func ruleNames() throws -> [String] {
+                let groups = (try json(c.get("/api/v1/rules"))["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
+                return groups.flatMap { ($0["rules"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+            }
+            #expect(try ruleNames() == ["one"])
+
+            try "groups:\n- name: g\n  interval: 1s\n  rules:\n  - record: one\n    expr: vector(1)\n  - record: two\n    expr: vector(2)\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            #expect(try c.post("/-/reload").status == 200)
+            #expect(try poll(timeoutSeconds: 10) { try ruleNames() == ["one", "two"] }, "\(server.logTail())")
+
+            // A bad file: the reload fails naming the problem, and the running rules stay.
+            try "groups:\n- name: g\n  rules:\n  - record: three\n    expr: vector(\n".write(toFile: rulePath, atomically: true, encoding: .utf8)
+            let refused = try c.post("/-/reload")
+            #expect(refused.status == 500)
+            #expect(refused.text.contains("rules.yml:5: groups[0].rules[0].expr"), "\(refused.text)")
+            #expect(try ruleNames() == ["one", "two"])
+        }
+    }
+
+    /// `alerting.alertmanagers` static targets: a firing rule alert reaches the real Alertmanager (Debian
+    /// prometheus-alertmanager) after `alert_relabel_configs`, read back with the real amtool.
+    @Test func firingAlertsReachAConfiguredAlertmanager() throws {
+        let alertmanager = try TestEnvironment.systemBinary("/usr/bin/prometheus-alertmanager", package: "prometheus-alertmanager")
+        let amtool = try TestEnvironment.systemBinary("/usr/bin/amtool", package: "prometheus-alertmanager")
+        try withTemporaryDirectory("rules-e2e-am") { dir in
+            try "route:\n  receiver: blackhole\nreceivers:\n- name: blackhole\n".write(toFile: dir + "/am.yml", atomically: true, encoding: .utf8)
+            let amPort = try freeLocalPort()
+            let am = try ChildProcess(name: "alertmanager", executable: alertmanager, arguments: [
+                "--config.file=\(dir)/am.yml", "--storage.path=\(dir)/am-data", "--web.listen-address=127.0.0.1:\(amPort)",
+                "--cluster.listen-address=",
+            ], logPath: dir + "/am.log")
+            defer { _ = am.terminate(timeoutSeconds: 10) }
+            try "groups:\n- name: am\n  interval: 1s\n  rules:\n  - alert: AlwaysOn\n    expr: vector(1)\n    labels:\n      severity: info\n    annotations:\n      summary: 'value {{ $value }}'\n"
+                .write(toFile: dir + "/rules.yml", atomically: true, encoding: .utf8)
+            let config = try writeConfig("""
+                global:
+                  external_labels:
+                    cluster: e2e
+                rule_files: [rules.yml]
+                alerting:
+                  alert_relabel_configs:
+                    - target_label: via
+                      replacement: osprey
+                  alertmanagers:
+                    - static_configs:
+                        - targets: ['127.0.0.1:\(amPort)']
+                scrape_configs: []
+                host_metrics:
+                  enabled: false
+                """, in: dir)
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: config)
+            defer { server.stop() }
+
+            var alerts: [[String: Any]] = []
+            let arrived = try poll(timeoutSeconds: 30, intervalMs: 250) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: amtool)
+                p.arguments = ["alert", "query", "-o", "json", "--alertmanager.url=http://127.0.0.1:\(amPort)"]
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                alerts = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+                return !alerts.isEmpty
+            }
+            #expect(arrived, "no alert reached Alertmanager\n\(server.logTail())\n\(am.logTail())")
+            guard let alert = alerts.first else { return }
+            #expect(alert["labels"] as? [String: String] == ["alertname": "AlwaysOn", "severity": "info", "cluster": "e2e", "via": "osprey"])
+            #expect(alert["annotations"] as? [String: String] == ["summary": "value 1"])
+            #expect(alert["generatorURL"] as? String == "http://127.0.0.1:\(server.port)/graph?g0.expr=vector%281%29&g0.tab=1")
         }
     }
 

@@ -30,6 +30,14 @@ let sampleTime = GoTime(seconds: 1_700_000_000, nanoseconds: 123_000_000)
         #expect(failure("{{ join \",\" .T }}", data, functions: functions).hasSuffix("wrong type for value; expected []string; got time.Time"))
     }
 
+    /// Checked against `amtool template render` (Alertmanager 0.25).
+    @Test func matchesAmtool() throws {
+        #expect(try am("{{ title \"hello wORLD o'neil foo_bar x-y\" }}|{{ toUpper \"straße\" }}|{{ reReplaceAll \"(a+)\" \"<$1>\" \"baab\" }}")
+            == "Hello World O'neil Foo_bar X-Y|STRAßE|b<aa>b")
+        #expect(try am("{{ .T.Format \"2006-01-02T15:04:05Z07:00 Mon Jan _2 3:04PM .000\" }}|{{ .T.Month }}")
+            == "2023-11-14T22:13:20Z Tue Nov 14 10:13PM .123|November")
+    }
+
     @Test func timeFunctions() throws {
         #expect(try am("{{ .T }}") == "2023-11-14 22:13:20.123 +0000 UTC")
         #expect(try am("{{ date \"2006-01-02 15:04:05\" .T }}") == "2023-11-14 22:13:20")
@@ -60,7 +68,7 @@ let sampleTime = GoTime(seconds: 1_700_000_000, nanoseconds: 123_000_000)
 
     @Test func timeMembers() throws {
         #expect(try am("{{ .T.Unix }} {{ .T.UnixMilli }} {{ .T.Year }} {{ .T.Month }} {{ .T.Day }} {{ .T.Weekday }}")
-            == "1700000000 1700000000123 2023 11 14 Tuesday")
+            == "1700000000 1700000000123 2023 November 14 Tuesday")
         #expect(try am("{{ .T.Format \"15:04\" }} {{ .T.UTC.Hour }}") == "22:13 22")
         #expect(try am("{{ (.T.Add 90000000000).Format \"15:04:05\" }}") == "22:14:50")
         #expect(GoTime(seconds: -1).format("2006-01-02 15:04:05") == "1969-12-31 23:59:59")

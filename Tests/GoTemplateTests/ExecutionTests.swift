@@ -90,7 +90,8 @@ import Testing
         ("{{ gt .Float 1 }}", "template: t:1:3: executing \"t\" at <gt .Float 1>: error calling gt: incompatible types for comparison"),
         ("{{ lt .List 1 }}", "template: t:1:3: executing \"t\" at <lt .List 1>: error calling lt: invalid type for comparison"),
         ("{{ eq 1 }}", "template: t:1:3: executing \"t\" at <eq 1>: error calling eq: missing argument for comparison"),
-        ("{{ range .True }}{{ end }}", "template: t:1:3: executing \"t\" at <.True>: range can't iterate over true"),
+        ("{{ range .True }}{{ end }}", "template: t:1:9: executing \"t\" at <.True>: range can't iterate over true"),
+        ("{{ range $i, $e := 3 }}{{ end }}", "template: t:1:19: executing \"t\" at <3>: can't use 3 to iterate over more than one variable"),
         ("{{ define \"d\" }}{{ .Inner.Leaf.X }}{{ end }}{{ template \"d\" .Nested }}", "template: t:1:19: executing \"d\" at <.Inner.Leaf.X>: can't evaluate field X in type string"),
         ("{{ printf 1 }}", "template: t:1:3: executing \"t\" at <printf>: wrong type for value; expected string; got int"),
     ])

@@ -158,3 +158,27 @@ import Testing
         #expect(failure(defs + "{{ if gt $value 1 }}x{{ end }}", data).hasSuffix("error calling gt: incompatible types for comparison"))
     }
 }
+
+/// Outputs checked against the real `promtool test rules` (Prometheus 2.42) expanding the same annotations.
+@Suite struct PromtoolCheckedTests {
+    @Test(arguments: [
+        ("{{ humanize 999.9999 }}|{{ humanize 1000 }}|{{ humanize 0.999 }}|{{ humanize 100000 }}", "1000|1k|999m|100k"),
+        ("{{ humanizeDuration 86399.9 }}|{{ humanizeDuration 59.99999 }}|{{ humanizeDuration 0.000000001 }}", "23h 59m 59s|60s|1ns"),
+        ("{{ humanize1024 1 }}|{{ humanize1024 1023.99 }}|{{ humanizePercentage 1.2345 }}", "1|1024|123.4%"),
+        ("{{ toUpper \"straße\" }}|{{ title \"ünicode straße\" }}|{{ toLower \"ÀB\" }}", "STRAßE|Ünicode Straße|àb"),
+        (#"{{ printf "%5.1f|%-8.3e|%+.2g|%08.3f" 3.14159 1234.5 0.000123 -3.14159 }}"#, "  3.1|1.234e+03|+0.00012|-003.142"),
+        (#"{{ printf "%c|%U|%o|%b|%X|%#x|%#o" 65 233 8 5 255 255 8 }}"#, "A|U+00E9|10|101|FF|0xff|010"),
+        (#"{{ printf "%q|%+q|%#q" "é" "é" "ab" }}|{{ printf "%6.2f%%" 12.3456 }}"#, #""é"|"\u00e9"|`ab`| 12.35%"#),
+        (#"{{ reReplaceAll "^(\\w+)-(\\d+)$" "$2:$1" "web-01" }}|{{ reReplaceAll ":[0-9]+" "" "a:1 b:22" }}"#, "01:web|a b"),
+        (#"{{ (toTime 1435065584).Format "Mon Jan _2 15:04:05 MST 2006" }}|{{ print 1 2 "a" 3 }}"#, "Tue Jun 23 13:19:44 UTC 2015|1 2a3"),
+    ])
+    func matchesPromtool(_ text: String, _ expected: String) throws {
+        #expect(try render(text) == expected)
+    }
+
+    /// Prometheus expands annotations with `missingkey=zero`: a missing label is empty, not `<no value>`.
+    @Test func missingLabelIsEmptyAsInPrometheus() throws {
+        let data: TemplateValue = .map(["Labels": .strings(["job": "x"])])
+        #expect(try render("{{ $labels := .Labels }}[{{ $labels.missing }}]", data, missingKey: .zero) == "[]")
+    }
+}

@@ -45,6 +45,8 @@ import Testing
         ("{{ else }}", "template: t:1: unexpected {{else}}"),
         ("a\n{{ ) }}", "template: t:2: unexpected right paren"),
         ("{{ ( 1 }}", "template: t:1: unclosed left paren"),
+        ("{{ (end -}}", "template: t:1: unexpected <end> in parenthesized pipeline"),
+        ("{{ (1 -}}", "template: t:1: unclosed left paren"),
         ("{{ \"abc }}", "template: t:1: unterminated quoted string"),
         ("{{ `abc }}", "template: t:1: unterminated raw quoted string"),
         ("{{ 'ab' }}", "template: t:1: malformed character constant: 'ab'"),

@@ -40,10 +40,15 @@ struct TestPairs: TemplateObject {
 struct TestAlert: TemplateObject {
     let status: String
     let labels: [String: String]
+    var annotations: [String: String] = [:]
+    var generatorURL = ""
     func member(_ name: String, arguments: [TemplateValue]) throws -> TemplateValue? {
         switch name {
         case "Status": return .string(status)
         case "Labels": return .object(TestKV(pairs: labels))
+        case "Annotations": return .object(TestKV(pairs: annotations))
+        case "GeneratorURL": return .string(generatorURL)
+        case "StartsAt": return .time(sampleTime)
         default: return nil
         }
     }
@@ -63,9 +68,13 @@ struct TestAlerts: TemplateObject {
 }
 
 let alertData: TemplateValue = .map([
+    "Receiver": .string("team pager"),
+    "ExternalURL": .string("http://am.example:9093"),
+    "CommonAnnotations": .object(TestKV(pairs: ["summary": "p99 > 1s"])),
     "Status": .string("firing"),
     "Alerts": .object(TestAlerts(all: [
-        TestAlert(status: "firing", labels: ["alertname": "HighLatency", "instance": "a", "job": "api"]),
+        TestAlert(status: "firing", labels: ["alertname": "HighLatency", "instance": "a", "job": "api"],
+                  annotations: ["summary": "p99 > 1s", "runbook": "<see wiki>"], generatorURL: "http://prom.example/graph?g0.expr=x&g0.tab=1"),
         TestAlert(status: "resolved", labels: ["alertname": "HighLatency", "instance": "b", "job": "api"]),
         TestAlert(status: "firing", labels: ["alertname": "HighLatency", "instance": "c", "job": "api"]),
     ])),
@@ -169,6 +178,10 @@ let alertData: TemplateValue = .map([
         #expect(try render("{{ define \"x\" }}<i>{{ . }}</i>{{ end }}{{ template \"x\" .V }}", data, mode: .html) == "<i>&lt;x&gt;&amp;&#34;&#39;&#43;</i>")
         #expect(try render("<a href=\"{{ .U }}\">", .map(["U": .string("http://x/?a=1&b=2")]), mode: .html) == "<a href=\"http://x/?a=1&amp;b=2\">")
         #expect(try render("{{ 42 }} {{ .L }}", .map(["L": .list([.string("<")])]), mode: .html) == "42 [&lt;]")
+        // Checked against `amtool template render --template.type=html` (Alertmanager 0.25).
+        #expect(try render(#"<a href="{{ .U }}">{{ "a+b 'q'" }} {{ safeHtml "<b>" }}</a><p title="{{ "x y&z" }}">"#,
+                           .map(["U": .string("http://prom.example/graph?g0.expr=x&g0.tab=1")]), mode: .html)
+            == #"<a href="http://prom.example/graph?g0.expr=x&amp;g0.tab=1">a&#43;b &#39;q&#39; <b></a><p title="x y&amp;z">"#)
     }
 }
 

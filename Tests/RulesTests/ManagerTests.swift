@@ -71,6 +71,18 @@ import Testing
         #expect(StaleNaN.isStale(copy[1].v))
     }
 
+    @Test func newGlobalEvaluationIntervalReachesGroupsWithoutTheirOwn() async throws {
+        let h = Harness()
+        let m = manager(h)
+        let gs = try groups("groups:\n- {name: own, interval: 30s, rules: []}\n- {name: global, rules: []}\n")
+        await m.update(gs)
+        let before = m.groups
+        #expect(before.map(\.intervalMs) == [30_000, 60_000])
+        await m.update(gs, defaultIntervalMs: 15_000)
+        #expect(m.groups.map(\.intervalMs) == [30_000, 15_000])
+        #expect(m.groups[0] === before[0])
+    }
+
     @Test func invalidFilesAreRefusedWithEveryError() throws {
         try withTemporaryFile("groups:\n- name: a\n  rules:\n  - record: bad name\n    expr: up\n") { bad in
             do {

@@ -43,6 +43,10 @@ struct FamilyTracker {
     var sampleFamily = ""
     var sampleType: MetricType = .unknown
 
+    /// The previous scrape's metadata of the same target: a family at the same position with the same name
+    /// and help text reuses its Strings instead of building new ones.
+    var previous: [(name: String, MetricMetadata)] = []
+
     mutating func record(_ kind: MetadataKind, _ buf: UnsafeBufferPointer<UInt8>, name: Range<Int>, text: Range<Int>,
                          line: Int, om: Bool) throws(ExpositionError) {
         let textBytes = UnsafeBufferPointer(rebasing: buf[text])
@@ -53,15 +57,20 @@ struct FamilyTracker {
             // The usual HELP-then-TYPE pair: the family of the previous metadata line.
             idx = currentIndex
             nameString = currentNameString
-        } else if let existing = index[String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)] {
-            nameString = entries[existing].name
-            idx = existing
         } else {
-            nameString = String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)
-            idx = entries.count
-            entries.append((nameString, MetricMetadata()))
-            given.append(0)
-            index[nameString] = idx
+            let k = entries.count
+            let candidate = k < previous.count && sameBytes(previous[k].name, UnsafeBufferPointer(rebasing: buf[name]))
+                ? previous[k].name : String(decoding: UnsafeBufferPointer(rebasing: buf[name]), as: UTF8.self)
+            if let existing = index[candidate] {
+                nameString = entries[existing].name
+                idx = existing
+            } else {
+                nameString = candidate
+                idx = k
+                entries.append((nameString, MetricMetadata()))
+                given.append(0)
+                index[nameString] = idx
+            }
         }
         if given[idx] & kind.bit != 0 {
             throw ExpositionError(line: line, message: "second \(kind.word) line for metric family \"\(nameString)\"; a family has at most one")
@@ -83,7 +92,12 @@ struct FamilyTracker {
             if let bad = firstInvalidUTF8(textBytes) {
                 throw ExpositionError(line: line, message: "HELP text for \"\(nameString)\" is not valid UTF-8 (byte \(bad + 1) of the text)")
             }
-            entries[idx].1.help = unescapeHelp(textBytes, om: om)
+            if idx < previous.count, previous[idx].name == nameString, !textBytes.contains(UInt8(ascii: "\\")),
+               sameBytes(previous[idx].1.help, textBytes) {
+                entries[idx].1.help = previous[idx].1.help
+            } else {
+                entries[idx].1.help = unescapeHelp(textBytes, om: om)
+            }
         case .unit:
             if let bad = firstInvalidUTF8(textBytes) {
                 throw ExpositionError(line: line, message: "UNIT of \"\(nameString)\" is not valid UTF-8 (byte \(bad + 1) of the text)")
@@ -201,6 +215,16 @@ private func unescapeHelp(_ text: UnsafeBufferPointer<UInt8>, om: Bool) -> Strin
         i += 1
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Whether `s` is exactly `bytes` (one memcmp for a native String).
+private func sameBytes(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    if let same = s.utf8.withContiguousStorageIfAvailable({ own in
+        own.count == bytes.count && (own.isEmpty || memcmp(own.baseAddress!, bytes.baseAddress!, own.count) == 0)
+    }) {
+        return same
+    }
+    return s.utf8.elementsEqual(bytes)
 }
 
 /// Offset of the first invalid UTF-8 byte, or nil.

@@ -1,3 +1,4 @@
+import Foundation
 import OspreyCore
 
 /// One sample line's parts, as byte ranges into the payload where no copy is needed.
@@ -88,33 +89,60 @@ struct LineScanner {
         let name = nameStart..<i
         var labelSet: Range<Int>?
         var seriesEnd = i
-        var blanks = om ? 0 : skipBlanks()
+        if !om { skipBlanks() }
         if i < end && buf[i] == UInt8(ascii: "{") {
             let open = i
             i += 1
             try scanLabelSet { (_: Range<Int>, _: Range<Int>, _: Bool) throws(ExpositionError) in }
             labelSet = open + 1..<i - 1
             seriesEnd = i
-            blanks = om ? 0 : skipBlanks()
         }
-        if om {
-            if i < end && buf[i] == UInt8(ascii: " ") {
-                i += 1
-                blanks = 1
-            }
+        return try sampleRest(name: name, seriesEnd: seriesEnd, labelSet: labelSet)
+    }
+
+    /// A sample line whose series text is known: `name` and the label set (braces included) end at
+    /// `seriesEnd`. Reads the separator, the value and what may follow it.
+    mutating func sampleRest(name: Range<Int>, seriesEnd: Int, labelSet: Range<Int>?) throws(ExpositionError) -> SampleLine {
+        i = seriesEnd
+        var blanks = om ? 0 : skipBlanks()
+        if om, i < end, buf[i] == UInt8(ascii: " ") {
+            i += 1
+            blanks = 1
         }
-        if atEnd { throw error("expected a value after \(text(nameStart..<seriesEnd)); the line looks truncated") }
+        if atEnd { throw error("expected a value after \(text(name.lowerBound..<seriesEnd)); the line looks truncated") }
         if blanks == 0 && (labelSet == nil || om) {
             throw error("invalid character \(describeCurrent()) after the metric name \(quoted(name)); expected \(om ? "'{' or a space" : "'{' or whitespace") and the value")
         }
         let value = try readValue(what: "value")
-        var sample = SampleLine(name: name, series: nameStart..<seriesEnd, labelSet: labelSet, value: value)
+        var sample = SampleLine(name: name, series: name.lowerBound..<seriesEnd, labelSet: labelSet, value: value)
         if om {
             try readOpenMetricsTail(&sample)
         } else {
             try readTextTail(&sample)
         }
         return sample
+    }
+
+    /// The line's series text, when the line starts with `expected` (a series text of `nameCount` name bytes
+    /// that this format's parser accepted before) followed by the separator: the series is then known valid
+    /// and only the rest of the line needs reading. nil when the line is something else.
+    func expectedSeries(_ expected: UnsafeBufferPointer<UInt8>, nameCount: Int) -> (name: Range<Int>, seriesEnd: Int, labelSet: Range<Int>?)? {
+        let n = expected.count
+        guard n > 0, end - i > n, let base = expected.baseAddress,
+              memcmp(buf.baseAddress! + i, base, n) == 0 else { return nil }
+        let after = buf[i + n]
+        guard om ? after == UInt8(ascii: " ") : isBlank(after) else { return nil }
+        let name = i..<i + nameCount
+        guard n > nameCount else {
+            // `foo` then blanks then `{…}` is a labelled series in 0.0.4: not this one.
+            var k = i + n
+            while k < end && isBlank(buf[k]) { k += 1 }
+            if k < end && buf[k] == UInt8(ascii: "{") { return nil }
+            return (name, i + n, nil)
+        }
+        var open = i + nameCount
+        while open < end && buf[open] != UInt8(ascii: "{") { open += 1 }
+        return (name, i + n, open + 1..<i + n - 1)
     }
 
     /// Reads a value token (up to whitespace) as Prometheus does: decimal, `Inf`, `NaN`, any case.

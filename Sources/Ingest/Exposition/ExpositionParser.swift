@@ -60,6 +60,13 @@ public struct ExpositionParser {
         self.format = format
     }
 
+    /// A parser that reuses the Strings of `previous` (the `metadata` of the same target's last scrape) for
+    /// families and help texts that did not change, instead of building them again.
+    public init(_ bytes: [UInt8], format: ExpositionFormat, previousMetadata previous: [(name: String, MetricMetadata)]) {
+        self.init(bytes, format: format)
+        families.previous = previous
+    }
+
     /// TYPE, HELP and UNIT seen so far, in first-seen order, keyed by metric family name: in OpenMetrics the
     /// family (`foo` for `foo_total`), in 0.0.4 the name as the TYPE/HELP line writes it. A family with only
     /// some of the lines has defaults for the others (`unknown`, empty help and unit).
@@ -79,14 +86,26 @@ public struct ExpositionParser {
     /// Advances to the next sample; false at the end. TYPE/HELP/UNIT/comment lines are consumed on the way.
     /// Throws for the first line that is not valid, naming the line and what is wrong.
     public mutating func next() throws(ExpositionError) -> Bool {
+        try next(expecting: UnsafeBufferPointer(start: nil, count: 0), nameCount: 0)
+    }
+
+    /// Whether the current sample's series text was the one `next(expecting:nameCount:)` expected.
+    public private(set) var matchedExpected = false
+
+    /// Like `next()`, for a caller that knows which series text the next sample line probably starts with
+    /// (targets write their series in the same order every scrape): `expected`, with `nameCount` bytes of
+    /// metric name, which this parser accepted before in the same format. When the line starts with it,
+    /// the series text is not scanned again and `matchedExpected` is true; `labels()` still works.
+    public mutating func next(expecting expected: UnsafeBufferPointer<UInt8>, nameCount: Int) throws(ExpositionError) -> Bool {
         if finished { return false }
         let bytes = self.bytes
         return try bytes.withUnsafeBufferPointer { (buf) throws(ExpositionError) -> Bool in
-            try self.advance(buf)
+            try self.advance(buf, expected: expected, nameCount: nameCount)
         }
     }
 
-    private mutating func advance(_ buf: UnsafeBufferPointer<UInt8>) throws(ExpositionError) -> Bool {
+    private mutating func advance(_ buf: UnsafeBufferPointer<UInt8>, expected: UnsafeBufferPointer<UInt8>,
+                                  nameCount: Int) throws(ExpositionError) -> Bool {
         let om = format == .openMetrics
         while offset < buf.count {
             let start = offset
@@ -119,7 +138,14 @@ public struct ExpositionParser {
             if newline == nil {
                 throw scan.error("the last sample line does not end with a newline; the payload looks truncated")
             }
-            let sample = try scan.sampleLine()
+            let sample: SampleLine
+            if let known = scan.expectedSeries(expected, nameCount: nameCount) {
+                sample = try scan.sampleRest(name: known.name, seriesEnd: known.seriesEnd, labelSet: known.labelSet)
+                matchedExpected = true
+            } else {
+                sample = try scan.sampleLine()
+                matchedExpected = false
+            }
             try families.resolveSample(buf, name: sample.name, line: number, om: om)
             seriesRange = sample.series
             nameRange = sample.name

@@ -23,22 +23,23 @@ final class HTTPFetcher: ScrapeFetcher, @unchecked Sendable {
     private let plainLock = NSLock()
     private var plain: (url: String, scraper: PlainHTTPScraper?)?
 
-    private func plainScraper(_ target: ScrapeTarget, timeoutMs: Int64) -> PlainHTTPScraper? {
+    private func plainScraper(_ target: ScrapeTarget, timeoutMs: Int64, eventLoop: any EventLoop) -> PlainHTTPScraper? {
         plainLock.withLock {
             if let plain, plain.url == target.url { return plain.scraper }
             var headers = [("Accept", ExpositionFormat.scrapeAcceptHeader), ("Accept-Encoding", "gzip"), ("User-Agent", userAgent),
                            ("X-Prometheus-Scrape-Timeout-Seconds", String(Double(timeoutMs) / 1000))]
             if let value = auth.headerValue { headers.append(("Authorization", value)) }
-            let scraper = PlainHTTPScraper(url: target.url, headers: headers, bodyBytesMax: bodyBytesMax)
+            let scraper = PlainHTTPScraper(url: target.url, headers: headers, bodyBytesMax: bodyBytesMax, eventLoop: eventLoop)
             plain = (target.url, scraper)
             return scraper
         }
     }
 
-    func fetch(_ target: ScrapeTarget, timeoutMs: Int64) async throws -> (body: [UInt8], contentType: String?) {
-        if let scraper = plainScraper(target, timeoutMs: timeoutMs) {
+    func fetch(_ target: ScrapeTarget, timeoutMs: Int64, eventLoop: any EventLoop,
+               isolation: isolated (any Actor)?) async throws -> (body: [UInt8], contentType: String?) {
+        if let scraper = plainScraper(target, timeoutMs: timeoutMs, eventLoop: eventLoop) {
             let outcome: PlainHTTPScraper.Outcome
-            do { outcome = try await scraper.fetch(timeoutMs: timeoutMs) } catch let e as ScrapeError {
+            do { outcome = try await scraper.fetch(timeoutMs: timeoutMs, isolation: isolation) } catch let e as ScrapeError {
                 throw ScrapeError("Get \"\(target.url)\": \(e.message)")
             }
             if case .response(let head, var body) = outcome {
@@ -113,7 +114,8 @@ final class HTTPFetcher: ScrapeFetcher, @unchecked Sendable {
 /// Reads a built-in target in-process (host metrics, pushed groups, …): `produce` returns the exposition text.
 struct LocalFetcher: ScrapeFetcher {
     let produce: @Sendable () async throws -> (body: [UInt8], contentType: String?)
-    func fetch(_ target: ScrapeTarget, timeoutMs: Int64) async throws -> (body: [UInt8], contentType: String?) {
+    func fetch(_ target: ScrapeTarget, timeoutMs: Int64, eventLoop: any EventLoop,
+               isolation: isolated (any Actor)?) async throws -> (body: [UInt8], contentType: String?) {
         try await produce()
     }
 }

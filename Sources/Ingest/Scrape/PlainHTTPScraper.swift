@@ -17,19 +17,20 @@ final class PlainHTTPScraper: @unchecked Sendable {
     let port: Int
     private let request: [UInt8]
     private let bodyBytesMax: Int
-    private let group: EventLoopGroup
+    /// Connections live on the scrape loop's event loop, where the loop itself runs.
+    private let eventLoop: any EventLoop
     private let lock = NSLock()
     /// The kept-alive connection between scrapes, if the last response allowed reuse.
     private var idle: (Channel, ResponseHandler)?
 
     /// nil when `url` is not plain `http://host[:port]/path` (the general client handles it).
-    init?(url: String, headers: [(String, String)], bodyBytesMax: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    init?(url: String, headers: [(String, String)], bodyBytesMax: Int, eventLoop: any EventLoop) {
         guard let c = URLComponents(string: url), c.scheme?.lowercased() == "http", let host = c.host, !host.isEmpty,
               c.user == nil else { return nil }
         self.host = host
         self.port = c.port ?? 80
         self.bodyBytesMax = bodyBytesMax
-        self.group = group
+        self.eventLoop = eventLoop
         var path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
         if let q = c.percentEncodedQuery { path += "?" + q }
         let hostHeader = (host.contains(":") ? "[\(host)]" : host) + (c.port.map { ":\($0)" } ?? "")
@@ -41,12 +42,13 @@ final class PlainHTTPScraper: @unchecked Sendable {
 
     deinit { idle?.0.close(promise: nil) }
 
-    /// Sends the request and reads the whole response within `timeoutMs`.
-    func fetch(timeoutMs: Int64) async throws -> Outcome {
+    /// Sends the request and reads the whole response within `timeoutMs`. Called from the scrape loop
+    /// (`isolation`), which runs on `eventLoop`: the answer resumes it there, without a thread hand-off.
+    func fetch(timeoutMs: Int64, isolation: isolated (any Actor)?) async throws -> Outcome {
         let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
         if let reused = lock.withLock({ () -> (Channel, ResponseHandler)? in defer { idle = nil }; return idle }) {
             do {
-                return try await exchange(reused, deadline: deadline)
+                return try await exchange(reused, deadline: deadline, isolation: isolation)
             } catch let e as StaleConnection {
                 _ = e   // the server closed the kept-alive connection before answering: one fresh try
             }
@@ -54,7 +56,7 @@ final class PlainHTTPScraper: @unchecked Sendable {
         let handler = ResponseHandler()
         let channel: Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(.milliseconds(max(1, (deadline - .now()).nanoseconds / 1_000_000)))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(handler) } }
@@ -66,24 +68,28 @@ final class PlainHTTPScraper: @unchecked Sendable {
             throw ScrapeError("dial tcp \(host):\(port): \(error)")
         }
         do {
-            return try await exchange((channel, handler), deadline: deadline)
+            return try await exchange((channel, handler), deadline: deadline, isolation: isolation)
         } catch is StaleConnection {
             throw ScrapeError("the connection closed before a response")
         }
     }
 
-    private func exchange(_ conn: (Channel, ResponseHandler), deadline: NIODeadline) async throws -> Outcome {
+    private func exchange(_ conn: (Channel, ResponseHandler), deadline: NIODeadline,
+                          isolation: isolated (any Actor)?) async throws -> Outcome {
         let (channel, handler) = conn
         let promise = channel.eventLoop.makePromise(of: HTTPResponseReader.self)
         let request = self.request
         let max = bodyBytesMax
-        channel.eventLoop.execute {
+        let send: @Sendable () -> Void = {
             handler.start(HTTPResponseReader(bodyBytesMax: max), promise: promise, channel: channel, deadline: deadline)
             channel.writeAndFlush(ByteBuffer(bytes: request), promise: nil)
         }
+        if channel.eventLoop.inEventLoop { send() } else { channel.eventLoop.execute(send) }
         let reader: HTTPResponseReader
         do {
-            reader = try await promise.futureResult.get()
+            reader = try await withCheckedThrowingContinuation(isolation: isolation) { (c: CheckedContinuation<HTTPResponseReader, Error>) in
+                promise.futureResult.whenComplete { c.resume(with: $0) }
+            }
         } catch {
             channel.close(promise: nil)
             throw error

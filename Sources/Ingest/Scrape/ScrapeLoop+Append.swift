@@ -49,7 +49,7 @@ package struct ScrapeResult {
         batch.series.removeAll(keepingCapacity: true)
         batch.timestamps.removeAll(keepingCapacity: true)
         batch.values.removeAll(keepingCapacity: true)
-        batch.handles.removeAll(keepingCapacity: true)
+        batch.handleTable = []
         batch.collectHandles = true
         batch.deferWALWrite = false
         entryOfSeries.removeAll(keepingCapacity: true)
@@ -77,34 +77,52 @@ package struct ScrapeAppender {
     /// stores none of `result`). `generation` is unique per scrape attempt; it finds duplicates.
     package func append(_ bytes: [UInt8], format: ExpositionFormat, timestamp ts: Int64, cache: inout SeriesCache,
                 generation: UInt32, into result: inout ScrapeResult) throws {
-        var parser = ExpositionParser(bytes, format: format)
+        var parser = ExpositionParser(bytes, format: format, previousMetadata: cache.metadata)
+        let predicted = cache.orderFormat == format ? cache.order : []
+        cache.beginOrder()
+        let sampleLimit = config.sampleLimit, honorTimestamps = config.honorTimestamps, keyless = self.keyless
         try bytes.withUnsafeBufferPointer { buf in
+            var ordinal = 0
             while true {
                 let more: Bool
-                do { more = try parser.next() } catch { throw ScrapeError("parsing the response failed at \(error)") }
+                let expected: Int32 = ordinal < predicted.count ? predicted[ordinal] : -1
+                ordinal += 1
+                do {
+                    if expected >= 0 {
+                        more = try cache.withRaw(expected) { try parser.next(expecting: $0, nameCount: $1) }
+                    } else {
+                        more = try parser.next()
+                    }
+                } catch { throw ScrapeError("parsing the response failed at \(error)") }
                 guard more else { break }
                 result.samplesScraped += 1
-                let range = parser.seriesRange
-                let h = SeriesCache.hash(buf, range)
                 let index: Int32
-                if let i = cache.find(buf, range, hash: h) {
-                    index = i
-                    if cache.lastSeen(i) == generation {
-                        throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[range], as: UTF8.self)) in one scrape")
-                    }
+                if parser.matchedExpected {
+                    index = expected
                 } else {
-                    let key = try seriesKey(parser)
-                    index = cache.insert(.init(raw: Array(buf[range]), key: key, lastSeen: 0, explicitTimestamp: false), hash: h)
-                    if !key.isEmpty { result.seriesAdded += 1 }
+                    let range = parser.seriesRange
+                    let h = SeriesCache.hash(buf, range)
+                    if let i = cache.find(buf, range, hash: h) {
+                        index = i
+                    } else {
+                        let key = try seriesKey(parser)
+                        index = cache.insert(.init(raw: Array(buf[range]), nameCount: Int32(parser.nameRange.count), key: key,
+                                                   lastSeen: 0, explicitTimestamp: false), hash: h)
+                        if !key.isEmpty { result.seriesAdded += 1 }
+                    }
                 }
+                if cache.lastSeen(index) == generation {
+                    throw ScrapeError("line \(parser.line): duplicate series \(String(decoding: buf[parser.seriesRange], as: UTF8.self)) in one scrape")
+                }
+                cache.noteInOrder(index)
                 cache.markSeen(index, generation)
                 if cache.isDropped(index) { continue }
                 result.samplesPostRelabel += 1
-                if config.sampleLimit > 0, result.samplesPostRelabel > config.sampleLimit {
-                    throw ScrapeError("sample_limit exceeded: more than \(config.sampleLimit) samples after metric relabeling")
+                if sampleLimit > 0, result.samplesPostRelabel > sampleLimit {
+                    throw ScrapeError("sample_limit exceeded: more than \(sampleLimit) samples after metric relabeling")
                 }
                 var t = ts
-                if config.honorTimestamps, let own = parser.timestamp {
+                if honorTimestamps, let own = parser.timestamp {
                     t = own
                     cache.setExplicitTimestamp(index, true)
                 } else {
@@ -113,13 +131,23 @@ package struct ScrapeAppender {
                 }
                 cache.addSample(index, t: t, v: parser.value, to: &result.batch, keyless: keyless)
                 result.entryOfSeries.append(index)
-                if var ex = parser.exemplar, let labels = Labels(encoded: cache[index].key) {
+                if var ex = parser.exemplar, let labels = Labels(encoded: cache.key(index)) {
                     if ex.timestamp == nil { ex.timestamp = t }
                     result.exemplars.append((labels, ex))
                 }
             }
         }
-        result.metadata = parser.metadata.map { ($0.name, $0.1) }
+        cache.commitOrder(format)
+        // Series refer to the cache's handles by index (set after the loop, whose inserts grow the table); the
+        // caller empties this before it updates the cache.
+        result.batch.handleTable = cache.handles
+        let metadata = parser.metadata
+        if metadata.count == cache.metadata.count, zip(metadata, cache.metadata).allSatisfy({ $0.name == $1.name && $0.1 == $1.1 }) {
+            result.metadata = cache.metadata   // unchanged: the target status keeps sharing the same array
+        } else {
+            result.metadata = metadata
+            cache.metadata = metadata
+        }
     }
 
     /// Labels of a sample not seen before: target labels merged as `honor_labels` says, metric relabeling,
@@ -181,13 +209,21 @@ package struct ScrapeAppender {
 }
 
 extension EncodedBatch {
-    /// Appends one sample of the series with canonical key `key`.
-    mutating func add(key: [UInt8], t: Int64, v: Double, handle: SeriesHandle? = nil) {
-        if collectHandles { handles.append(handle) }
+    /// Appends one sample of the series with canonical key `key` (and `handleTable[handle]`, if not -1).
+    mutating func add(key: [UInt8], t: Int64, v: Double, handle: Int32 = -1) {
         let keyStart = Int32(keyBytes.count)
         keyBytes.append(contentsOf: key)
         let s = Int32(timestamps.count)
-        series.append(.init(keyStart: keyStart, keyEnd: Int32(keyBytes.count), sampleStart: s, sampleEnd: s + 1))
+        series.append(.init(keyStart: keyStart, keyEnd: Int32(keyBytes.count), sampleStart: s, sampleEnd: s + 1, handle: handle))
+        timestamps.append(t)
+        values.append(v)
+    }
+
+    /// Appends one sample of the series `handleTable[handle]`, without its key.
+    mutating func add(t: Int64, v: Double, handle: Int32) {
+        let k = Int32(keyBytes.count)
+        let s = Int32(timestamps.count)
+        series.append(.init(keyStart: k, keyEnd: k, sampleStart: s, sampleEnd: s + 1, handle: handle))
         timestamps.append(t)
         values.append(v)
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import MetricStore
+import NIOCore
+import NIOPosix
 import OspreyCore
 
 /// A target's state as the targets API shows it.
@@ -18,14 +20,22 @@ public struct TargetStatus: Sendable {
 /// Where a loop's bytes come from: HTTP for configured targets, in-process for the built-in ones.
 public protocol ScrapeFetcher: Sendable {
     /// The body (decompressed) and its Content-Type. Throws `ScrapeError` naming what went wrong.
-    func fetch(_ target: ScrapeTarget, timeoutMs: Int64) async throws -> (body: [UInt8], contentType: String?)
+    /// `eventLoop` is the loop's own event loop, which `isolation` (the scrape loop) runs on: a fetcher that
+    /// does its I/O there answers without waking another thread.
+    func fetch(_ target: ScrapeTarget, timeoutMs: Int64, eventLoop: any EventLoop,
+               isolation: isolated (any Actor)?) async throws -> (body: [UInt8], contentType: String?)
 }
 
 /// Scrapes one target every interval, at a fixed offset within the interval derived from the target's
 /// labels (so many targets spread out instead of all firing at once), and writes each scrape as one commit:
 /// the samples, staleness markers for vanished series, and the report series (`up`, …).
+///
+/// The loop runs on one event loop thread (its executor): the timer between scrapes, the HTTP exchange and
+/// the parse and commit all happen there, so a scrape costs no thread hand-offs.
 actor ScrapeLoop {
     nonisolated let target: ScrapeTarget
+    nonisolated let eventLoop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
     nonisolated let config: ScrapeConfig
     private let fetcher: ScrapeFetcher
     private let sink: SampleSink
@@ -51,8 +61,10 @@ actor ScrapeLoop {
     static let cacheGenerationsKept: UInt32 = 10
 
     init(target: ScrapeTarget, config: ScrapeConfig, fetcher: ScrapeFetcher, sink: SampleSink, limits: ScrapeLimits,
-         clock: Clock, logger: Logger, exemplars: ExemplarStore?) {
+         clock: Clock, logger: Logger, exemplars: ExemplarStore?,
+         eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()) {
         self.target = target
+        self.eventLoop = eventLoop
         self.config = config
         self.fetcher = fetcher
         self.sink = sink
@@ -83,12 +95,24 @@ actor ScrapeLoop {
         while !Task.isCancelled {
             let wait = next - clock.nowMs()
             if wait > 0 {
-                do { try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000) } catch { return }
+                do { try await sleep(ms: wait) } catch { return }
             }
             await scrapeOnce()
             next += interval
             let now = clock.nowMs()
             if next <= now { next = now - (now - next) % interval + interval }   // fell behind: skip missed slots
+        }
+    }
+
+    /// Waits on the loop's event loop (a scheduled task there, not a timer on another thread).
+    private func sleep(ms: Int64) async throws {
+        let scheduled = eventLoop.scheduleTask(in: .milliseconds(ms)) {}
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation(isolation: self) { (c: CheckedContinuation<Void, Error>) in
+                scheduled.futureResult.whenComplete { c.resume(with: $0) }
+            }
+        } onCancel: {
+            scheduled.cancel()
         }
     }
 
@@ -100,7 +124,7 @@ actor ScrapeLoop {
         var result = ScrapeResult(reusing: &spare)
         var failure: String?
         var fetched: (body: [UInt8], contentType: String?)?
-        do { fetched = try await fetcher.fetch(target, timeoutMs: target.timeoutMs) } catch is CancellationError {
+        do { fetched = try await fetcher.fetch(target, timeoutMs: target.timeoutMs, eventLoop: eventLoop, isolation: self) } catch is CancellationError {
             return
         } catch let e as ScrapeError {
             failure = e.message
@@ -132,8 +156,9 @@ actor ScrapeLoop {
         result.batch.deferWALWrite = !acknowledged
         do {
             let commit = try sink.write(result.batch)
-            if commit.handles.count >= result.entryOfSeries.count {
-                for (i, entry) in result.entryOfSeries.enumerated() { cache.setHandle(entry, commit.handles[i]) }
+            result.batch.handleTable = []   // shares the cache's handles; let go before they change
+            for (i, handle) in commit.handles where Int(i) < result.entryOfSeries.count {
+                cache.setHandle(result.entryOfSeries[Int(i)], handle)
             }
             if commit.rejectedCount > 0, failure == nil {
                 failure = "\(commit.rejectedCount) samples refused by the store; first: \(commit.rejected.first.map { "\($0)" } ?? "")"
@@ -163,12 +188,7 @@ actor ScrapeLoop {
 
     /// Staleness markers for every series the last successful scrape stored that `seenNow` lacks.
     private func appendStaleness(_ batch: inout EncodedBatch, seenNow: [Int32], at ts: Int64) {
-        for i in prevSeen {
-            let e = cache[i]
-            if e.lastSeen == generation, !seenNow.isEmpty { continue }
-            if e.dropped || e.explicitTimestamp { continue }
-            batch.add(key: e.key, t: ts, v: StaleNaN.value)
-        }
+        cache.appendStalenessMarkers(prevSeen, seenIn: seenNow.isEmpty ? nil : generation, at: ts, to: &batch)
     }
 
     private func appendReport(_ batch: inout EncodedBatch, up: Bool, durationS: Double, result: ScrapeResult, at ts: Int64) {
@@ -181,10 +201,7 @@ actor ScrapeLoop {
     func writeEndOfRunStaleness() {
         let ts = max(clock.nowMs(), lastTimestamp + 1)
         var batch = EncodedBatch()
-        for i in prevSeen {
-            let e = cache[i]
-            if !e.dropped && !e.explicitTimestamp { batch.add(key: e.key, t: ts, v: StaleNaN.value) }
-        }
+        cache.appendStalenessMarkers(prevSeen, seenIn: nil, at: ts, to: &batch)
         if lastTimestamp > 0 {
             for key in reportKeys { batch.add(key: key, t: ts, v: StaleNaN.value) }
         }

@@ -49,9 +49,14 @@ final class Head {
     }
 
     func noteAppended(_ t: Int64) {
-        if t > maxT { maxT = t }
-        if t < minT { minT = t }
-        sampleCount += 1
+        noteAppended(min: t, max: t, count: 1)
+    }
+
+    /// `count` samples between `min` and `max` were appended.
+    func noteAppended(min: Int64, max: Int64, count: Int) {
+        if max > maxT { maxT = max }
+        if min < minT { minT = min }
+        sampleCount += count
     }
 
     /// Removes samples before `cut` and series left without samples; rebuilds the postings.
