@@ -116,6 +116,33 @@ struct DispatchEndToEndTests {
         }
     }
 
+    @Test("Osprey's own rule alerts are routed to the webhook in process")
+    func ruleAlertIsRoutedInProcess() throws {
+        try withTemporaryDirectory("dispatch-rules") { dir in
+            let hook = try DispatchWebhookReceiver(dir: dir + "/hook")
+            defer { hook.stop() }
+            try """
+                groups:
+                  - name: always
+                    interval: 1s
+                    rules:
+                      - alert: OwnRule
+                        expr: vector(1)
+                        labels: {severity: warning}
+                """.write(toFile: dir + "/rules.yml", atomically: true, encoding: .utf8)
+            let config = Self.ospreyConfig(webhook: hook.url) + "\nrule_files: [rules.yml]\n"
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: try writeConfig(config, in: dir))
+            defer { server.kill() }
+            let delivered = poll(timeoutSeconds: Self.deliveryTimeoutSeconds, intervalMs: 100) {
+                !hook.notifications(groupLabels: ["alertname": "OwnRule"]).isEmpty
+            }
+            #expect(delivered, "no notification for OwnRule; got \(hook.requests())\n\(server.logTail())")
+            #expect(hook.notifications(groupLabels: ["alertname": "OwnRule"]).first?.alertLabels == [["alertname": "OwnRule", "severity": "warning"]])
+            let groups = try jsonArray(try server.client.get("/api/v2/alerts/groups").text)
+            #expect(groups.compactMap { $0["labels"] as? [String: String] } == [["alertname": "OwnRule"]], "the dispatcher's group is listed")
+        }
+    }
+
     @Test("kill -9 after a delivered notification: the restarted server does not deliver it again within repeat_interval")
     func noRepeatAfterKill() throws {
         try withTemporaryDirectory("dispatch-restart") { dir in
