@@ -54,6 +54,7 @@ enum NotifyFixtures {
         receivers:
           - name: team-x
         \(receiverYAML)
+
         """
         return try AlertmanagerConfig.parse(text, file: "alertmanager.yml")
     }

@@ -63,6 +63,24 @@ import Testing
         #expect(try request.json() == expected as NSDictionary)
     }
 
+    @Test func webhookFiringAlertWithoutEndHasGosZeroEnd() async throws {
+        // Alertmanager 0.25 (Debian) sends "0001-01-01T00:00:00Z" for a firing alert posted without endsAt.
+        let receiver = try await NotifyTestReceiver.start()
+        let (p, clients) = try provider("""
+                webhook_configs:
+                  - url: \(receiver.url)/hook
+            """)
+        var group = F.group(resolved: false)
+        group.alerts[0].timeout = true
+        let result = await p.integrations(forReceiver: "team-x")[0].notify(group)
+        await clients.shutdown()
+        await receiver.stop()
+        #expect(result == .delivered)
+        let request = try #require(receiver.requests.first)
+        let alerts = try #require(try request.json()["alerts"] as? [NSDictionary])
+        #expect(alerts.map { $0["endsAt"] as? String } == ["0001-01-01T00:00:00Z", "2027-01-15T08:05:00Z"])
+    }
+
     @Test func webhookMaxAlertsTruncates() async throws {
         let receiver = try await NotifyTestReceiver.start()
         let (p, clients) = try provider("""
@@ -220,7 +238,8 @@ import Testing
         await clients.shutdown()
         await receiver.stop()
         #expect(result == .delivered)
-        let payload = try #require(try #require(receiver.requests.first).json()["payload"] as? NSDictionary)
+        let request = try #require(receiver.requests.first)
+        let payload = try #require(try request.json()["payload"] as? NSDictionary)
         #expect(payload["summary"] as? String == String(repeating: "0", count: 1023) + "…")
         #expect(payload["severity"] as? String == "critical")
     }

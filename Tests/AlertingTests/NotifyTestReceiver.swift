@@ -41,10 +41,10 @@ final class NotifyTestReceiver: Sendable {
 
     var requests: [Request] { recorded.withLock { $0 } }
 
-    private init(port: Int, channel: any Channel, recorded: Mutex<[Request]>) {
+    private init(port: Int, channel: any Channel) {
         self.port = port
         self.channel = channel
-        self.recorded = recorded
+        self.recorded = Mutex([])
     }
 
     /// Starts listening on a free port; `answer` decides each response.
@@ -59,7 +59,7 @@ final class NotifyTestReceiver: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let receiver = NotifyTestReceiver(port: channel.localAddress!.port!, channel: channel, recorded: Mutex([]))
+        let receiver = NotifyTestReceiver(port: channel.localAddress!.port!, channel: channel)
         box.set(receiver)
         return receiver
     }
@@ -72,7 +72,6 @@ final class NotifyTestReceiver: Sendable {
 
     final class RequestsBox: Sendable {
         let receiver = Mutex<NotifyTestReceiver?>(nil)
-        let early = Mutex<[Request]>([])
         func set(_ r: NotifyTestReceiver) { receiver.withLock { $0 = r } }
         func append(_ r: Request) { receiver.withLock { $0?.append(r) } }
     }

@@ -32,7 +32,7 @@ public final class NotifierHTTPClients: Sendable {
     /// The client for `settings`: the shared one unless a proxy, TLS options or redirects differ.
     func client(for settings: HTTPClientSettings) throws -> HTTPClient {
         let t = settings.tlsConfig
-        if settings.proxyURL == nil, t == TLSSettings(), settings.followRedirects { return shared }
+        if settings.proxyURL == nil, t == TLSClientSettings(), settings.followRedirects { return shared }
         let key = "\(settings.proxyURL ?? "")|\(t)|\(settings.followRedirects)"
         if let c = special.withLock({ $0[key] }) { return c }
         var conf = Self.configuration(redirects: settings.followRedirects)
@@ -42,7 +42,7 @@ public final class NotifierHTTPClients: Sendable {
             }
             conf.proxy = .server(host: host, port: u.port ?? 80)
         }
-        if t != TLSSettings() { conf.tlsConfiguration = try Self.tls(t) }
+        if t != TLSClientSettings() { conf.tlsConfiguration = try Self.tls(t) }
         let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
         let (client, extra) = special.withLock { d -> (HTTPClient, HTTPClient?) in
             if let existing = d[key] { return (existing, made) }
@@ -53,7 +53,7 @@ public final class NotifierHTTPClients: Sendable {
         return client
     }
 
-    static func tls(_ t: TLSSettings) throws -> TLSConfiguration {
+    static func tls(_ t: TLSClientSettings) throws -> TLSConfiguration {
         var c = TLSConfiguration.makeClientConfiguration()
         do {
             if let f = t.caFile { c.trustRoots = .file(f) }

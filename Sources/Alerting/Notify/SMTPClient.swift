@@ -13,7 +13,7 @@ struct SMTPClient {
         var hello: String
         /// Require STARTTLS (unless the connection is TLS from the start, on port 465).
         var requireTLS: Bool
-        var tls: TLSSettings
+        var tls: TLSClientSettings
         var username: String
         var password: String
         var identity: String

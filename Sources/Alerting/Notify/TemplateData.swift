@@ -13,6 +13,7 @@ public struct NotificationData: Sendable {
         public var labels: [String: String]
         public var annotations: [String: String]
         public var startsAtMs: Int64
+        /// `NotificationData.zeroTimeMs` for a firing alert posted without an end.
         public var endsAtMs: Int64
         public var generatorURL: String
         public var fingerprint: String
@@ -38,7 +39,9 @@ public struct NotificationData: Sendable {
         self.alerts = list.map { a in
             AlertData(status: a.isResolved(at: n.nowMs) ? "resolved" : "firing",
                       labels: Dictionary(a.labels.map { ($0.name, $0.value) }, uniquingKeysWith: { x, _ in x }),
-                      annotations: a.annotations, startsAtMs: a.startsAtMs, endsAtMs: a.endsAtMs,
+                      annotations: a.annotations, startsAtMs: a.startsAtMs,
+                      // A firing alert whose end came from the resolve timeout has no end yet (Go's zero time).
+                      endsAtMs: a.timeout && !a.isResolved(at: n.nowMs) ? NotificationData.zeroTimeMs : a.endsAtMs,
                       generatorURL: a.generatorURL, fingerprint: a.fingerprint.description)
         }
         // Status of the whole group comes from all its alerts, even when only some are sent.
@@ -56,6 +59,9 @@ public struct NotificationData: Sendable {
         groupKey = n.groupKey
         links = n.links
     }
+
+    /// Go's zero `time.Time` (0001-01-01T00:00:00Z) in milliseconds since the epoch.
+    public static let zeroTimeMs: Int64 = -62_135_596_800_000
 
     /// Go's `regexp.QuoteMeta`: a backslash before each of `\.+*?()|[]{}^$`.
     static func quoteMeta(_ s: String) -> String {
