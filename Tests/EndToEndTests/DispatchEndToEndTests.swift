@@ -57,6 +57,7 @@ struct DispatchEndToEndTests {
             let alerts = n["alerts"] as? [[String: Any]] ?? []
             #expect(alerts.compactMap { ($0["labels"] as? [String: String])?["instance"] } == ["db-1", "db-2"])
             #expect(alerts.allSatisfy { $0["status"] as? String == "firing" && ($0["fingerprint"] as? String)?.count == 16 })
+            #expect(alerts.allSatisfy { $0["endsAt"] as? String == "0001-01-01T00:00:00Z" }, "a firing alert is sent without an end, as Alertmanager sends it")
             #expect(hook.requests().last?["contentType"] as? String == "application/json")
         }
     }

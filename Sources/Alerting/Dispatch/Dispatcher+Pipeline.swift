@@ -19,6 +19,9 @@ extension Dispatcher {
         if let inhibitor = job.inhibitor { alerts.removeAll { inhibitor.isInhibited($0.labels) } }
         alerts.removeAll { !silences.mutes($0.labels, now: now).isEmpty }
         guard !alerts.isEmpty else { return }
+        // As Alertmanager's flush does, a firing alert is sent without an end (Go's zero time), so a receiver
+        // never sees it resolve by a future end time; notifiers show that for alerts marked `timeout`.
+        for i in alerts.indices where !alerts[i].isResolved(at: now) { alerts[i].timeout = true }
         let notification = GroupNotification(receiver: job.route.receiver, groupKey: job.id.groupKey, groupLabels: job.labels,
                                              alerts: alerts, nowMs: now, externalURL: options.externalURL)
         let results = await withTaskGroup(of: Bool.self) { tasks in
