@@ -304,4 +304,60 @@ import Testing
         let expected: [String: Any] = ["to": "+15550100", "message": F.resolvedSubject]
         #expect(try #require(receiver.requests.first).json() == expected as NSDictionary)
     }
+
+    @Test func pagerdutyV1ServiceKey() async throws {
+        let receiver = try await NotifyTestReceiver.start()
+        let (p, clients) = try provider("""
+                pagerduty_configs:
+                  - service_key: svc1
+                    url: \(receiver.url)/generic/2010-04-15/create_event.json
+                    details: { team: '{{ .CommonLabels.severity }}' }
+                    http_config:
+                      basic_auth: { username: u, password: p }
+            """)
+        let result = await p.integrations(forReceiver: "team-x")[0].notify(F.group(resolved: false))
+        await clients.shutdown()
+        await receiver.stop()
+        #expect(result == .delivered)
+        let request = try #require(receiver.requests.first)
+        #expect(request.uri == "/generic/2010-04-15/create_event.json")
+        #expect(request.headers["authorization"] == "Basic " + Data("u:p".utf8).base64EncodedString())
+        let expected: [String: Any] = [
+            "service_key": "svc1",
+            "incident_key": "d4061866bc333de2350285b0452a21f78349e3d63b4f06b6c956f64f95d7be36",
+            "event_type": "trigger",
+            "description": F.firingSubject,
+            "event_action": "",
+            "payload": NSNull(),
+            "client": "Alertmanager",
+            "client_url": F.alertsURL,
+            "details": [
+                "firing": F.textAlertList, "resolved": "", "num_firing": "2", "num_resolved": "0", "team": "critical",
+            ],
+        ]
+        #expect(try request.json() == expected as NSDictionary)
+    }
+
+    @Test func integrationsAreNumberedAndUnsupportedOnesListed() throws {
+        let (p, clients) = try provider("""
+                opsgenie_configs:
+                  - api_key: k
+                slack_configs:
+                  - api_url: http://127.0.0.1:1/
+                webhook_configs:
+                  - url: http://127.0.0.1:1/a
+                  - url: http://127.0.0.1:1/b
+                msteams_configs:
+                  - webhook_url: http://127.0.0.1:1/t
+            """)
+        defer { Task { await clients.shutdown() } }
+        let list = p.integrations(forReceiver: "team-x")
+        #expect(list.map(\.name) == ["webhook", "webhook", "slack", "msteams"])
+        // Numbered per kind, as Alertmanager keys its notification log.
+        #expect(list.map(\.index) == [0, 1, 0, 0])
+        #expect(list.map(\.sendResolved) == [true, true, false, true])
+        #expect(p.integrations(forReceiver: "nobody").isEmpty)
+        #expect(p.skipped == [#"receiver "team-x": opsgenie_configs ×1 (Osprey does not send to this integration)"#])
+        #expect(p.sms(to: "+1") == nil)
+    }
 }

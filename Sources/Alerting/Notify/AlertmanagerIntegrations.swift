@@ -1,7 +1,8 @@
 import Foundation
 
-/// Builds every receiver's integrations from an Alertmanager configuration, numbered as Alertmanager
-/// numbers them (webhook, email, PagerDuty, Slack, Teams entries in that order, counting from 0 per receiver).
+/// Builds every receiver's integrations from an Alertmanager configuration in Alertmanager's order (webhook,
+/// email, PagerDuty, Slack, Teams), each numbered as Alertmanager numbers it: its position among the
+/// receiver's entries of the same kind, so (`name`, `index`) identifies it within the receiver.
 /// Integrations Osprey does not send to (opsgenie, …) are skipped and listed in `skipped`.
 public struct AlertmanagerIntegrations: IntegrationProvider {
     /// Used when an integration sets no `timeout`: a receiver that does not answer in this long is failed
@@ -26,13 +27,14 @@ public struct AlertmanagerIntegrations: IntegrationProvider {
         var map: [String: [any Integration]] = [:]
         var skipped: [String] = []
         for r in config.receivers {
+            // Alertmanager numbers each kind from 0 (the n-th `webhook_configs` entry is webhook n): the
+            // notification log is keyed by receiver, integration name and that index.
             var list: [any Integration] = []
-            func next() -> Int { list.count }
-            for c in r.webhookConfigs { list.append(WebhookIntegration(config: c, index: next(), context: context)) }
-            for c in r.emailConfigs { list.append(EmailIntegration(config: c, index: next(), context: context)) }
-            for c in r.pagerdutyConfigs { list.append(PagerdutyIntegration(config: c, index: next(), context: context)) }
-            for c in r.slackConfigs { list.append(SlackIntegration(config: c, index: next(), context: context)) }
-            for c in r.msteamsConfigs { list.append(MSTeamsIntegration(config: c, index: next(), context: context)) }
+            for (i, c) in r.webhookConfigs.enumerated() { list.append(WebhookIntegration(config: c, index: i, context: context)) }
+            for (i, c) in r.emailConfigs.enumerated() { list.append(EmailIntegration(config: c, index: i, context: context)) }
+            for (i, c) in r.pagerdutyConfigs.enumerated() { list.append(PagerdutyIntegration(config: c, index: i, context: context)) }
+            for (i, c) in r.slackConfigs.enumerated() { list.append(SlackIntegration(config: c, index: i, context: context)) }
+            for (i, c) in r.msteamsConfigs.enumerated() { list.append(MSTeamsIntegration(config: c, index: i, context: context)) }
             map[r.name] = list
             for (kind, count) in r.ignoredIntegrations.sorted(by: { $0.key < $1.key }) where count > 0 {
                 skipped.append("receiver \"\(r.name)\": \(kind) ×\(count) (Osprey does not send to this integration)")

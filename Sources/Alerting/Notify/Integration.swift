@@ -41,7 +41,8 @@ public enum IntegrationResult: Sendable, Equatable {
 public protocol Integration: Sendable {
     /// "webhook", "slack", "pagerduty", "email", "msteams", "sms": the `integration` label of the metrics.
     var name: String { get }
-    /// Position among the receiver's integrations, as Alertmanager numbers them (for the notification log).
+    /// Position among the receiver's integrations, as Alertmanager numbers them (for the notification log):
+    /// Alertmanager counts each kind from 0, so (`name`, `index`) identifies an integration within its receiver.
     var index: Int { get }
     /// Whether resolved notifications are sent (the config's `send_resolved`).
     var sendResolved: Bool { get }
