@@ -16,8 +16,10 @@ final class AlertingWiring: @unchecked Sendable {
     let silences: Silences
     let notificationLog: NotificationLog
     let dispatcher: Dispatcher
-    /// The HTTP clients every notifier shares, for the process's life.
-    let notifierClients: NotifierHTTPClients
+    /// The HTTP clients every notifier shares. Process-wide and never released: an HTTP client must be shut
+    /// down before it is freed, and a wiring that fails to start (a bad rule file) would otherwise free it.
+    static let sharedNotifierClients = NotifierHTTPClients()
+    var notifierClients: NotifierHTTPClients { Self.sharedNotifierClients }
     /// What the API shows.
     var api: AlertmanagerAPIDependencies
     private let lock = NSLock()
@@ -34,8 +36,7 @@ final class AlertingWiring: @unchecked Sendable {
         var options = Dispatcher.Options()
         options.externalURL = RulesWiring.externalURL(config.listenAddress)
         let initial = config.alerting.routing ?? .fallback
-        let clients = NotifierHTTPClients()
-        notifierClients = clients
+        let clients = Self.sharedNotifierClients
         dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, clients: clients, logger: logger), alerts: alerts,
                                 silences: silences, notificationLog: notificationLog, clock: clock, options: options,
                                 logger: Logger(label: "osprey.dispatch"))
