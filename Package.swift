@@ -143,6 +143,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "AlertingTests", dependencies: [
             "Alerting", "GoTemplate", "OspreyCore", "ConfigReader",
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
             // The local HTTP receiver the notifier tests send to.
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -92,7 +92,7 @@ final class Wiring: @unchecked Sendable {
             throw error
         }
         try scrape.apply(next)
-        alerting.apply(next)
+        applyAlerting(next)
         let onCall = self.onCall, nextOnCall = next.onCall
         Task { await onCall.apply(nextOnCall) }
         status.configLoaded(yaml: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "")

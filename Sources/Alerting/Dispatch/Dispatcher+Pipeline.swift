@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import OspreyCore
+import ServiceLifecycle
+
+extension Dispatcher {
+    /// One flush through Alertmanager's notification stages, in its order: time intervals (muted by the
+    /// route's `mute_time_intervals`, or outside its `active_time_intervals`), inhibition, silences, then every
+    /// integration of the receiver at once. Succeeds when every integration succeeded or had nothing to send.
+    func flush(_ job: FlushJob) async {
+        var succeeded = true
+        defer { finish(job, succeeded: succeeded) }
+        let now = job.nowMs
+        if job.routing.isMuted(job.route, at: now) {
+            logger.debug("alert group muted by a time interval", metadata: ["group": "\(job.id.groupKey)", "route": "\(job.route.id)"])
+            return
+        }
+        var alerts = job.alerts
+        if let inhibitor = job.inhibitor { alerts.removeAll { inhibitor.isInhibited($0.labels) } }
+        alerts.removeAll { !silences.mutes($0.labels, now: now).isEmpty }
+        guard !alerts.isEmpty else { return }
+        // As Alertmanager's flush does, a firing alert is sent without an end (Go's zero time), so a receiver
+        // never sees it resolve by a future end time; notifiers show that for alerts marked `timeout`.
+        for i in alerts.indices where !alerts[i].isResolved(at: now) { alerts[i].timeout = true }
+        let notification = GroupNotification(receiver: job.route.receiver, groupKey: job.id.groupKey, groupLabels: job.labels,
+                                             alerts: alerts, nowMs: now, externalURL: options.externalURL)
+        let results = await withTaskGroup(of: Bool.self) { tasks in
+            for integration in job.integrations {
+                tasks.addTask { await self.deliver(notification, to: integration, route: job.route) }
+            }
+            var all: [Bool] = []
+            for await ok in tasks { all.append(ok) }
+            return all
+        }
+        succeeded = results.allSatisfy { $0 }
+    }
+
+    /// One integration's share of a flush: Alertmanager's dedup, retry and log stages. Returns false when the
+    /// notification was needed and did not get through (or could not be recorded).
+    func deliver(_ notification: GroupNotification, to integration: any Integration, route: Route) async -> Bool {
+        let now = notification.nowMs
+        var firing = Set<UInt64>(), resolved = Set<UInt64>()
+        for a in notification.alerts {
+            if a.isResolved(at: now) { resolved.insert(a.fingerprint.value) } else { firing.insert(a.fingerprint.value) }
+        }
+        let key = NotificationLogKey(groupKey: notification.groupKey, receiver: notification.receiver,
+                                     integration: integration.name, index: integration.index)
+        guard notificationLog.needsUpdate(key, firing: firing, resolved: resolved, sendResolved: integration.sendResolved,
+                                          repeatIntervalMs: route.repeatIntervalMs, now: now) else { return true }
+        metrics.notified(integration.name)
+        var sent = notification
+        if !integration.sendResolved {
+            // Only resolved alerts and the integration does not want them: nothing to send, but the log must
+            // learn that the firing ones are gone, or the next firing alert would look like a repeat.
+            if firing.isEmpty { return record(key, firing: firing, resolved: resolved, now: now) }
+            sent.alerts = notification.alerts.filter { !$0.isResolved(at: now) }
+        }
+        let deadline = now + max(route.groupIntervalMs, options.retry.timeoutMsMin)
+        var backoff = options.retry.initialBackoffMs
+        var attempt = 0
+        while true {
+            attempt += 1
+            let started = ContinuousClock.now
+            let result = await integration.notify(sent)
+            metrics.attempted(integration.name, seconds: started.duration(to: .now))
+            let failure: (reason: String, retry: Bool)
+            switch result {
+            case .delivered:
+                if attempt > 1 {
+                    logger.info("notification delivered after retries", metadata: meta(key, attempt))
+                }
+                return record(key, firing: firing, resolved: resolved, now: now)
+            case .failed(let reason, let retry):
+                failure = (reason, retry)
+            }
+            metrics.attemptFailed(integration.name)
+            if !failure.retry {
+                return fail(key, attempt, reason: failure.reason, label: NotificationMetrics.reasonLabel(failure.reason, retry: false))
+            }
+            if Task.isCancelled || Task.isShuttingDownGracefully {
+                return fail(key, attempt, reason: "stopped while retrying after: \(failure.reason)", label: "contextCanceled")
+            }
+            let wait = backoff
+            guard clock.nowMs() + wait < deadline else {
+                return fail(key, attempt, reason: "gave up at the next group_interval after: \(failure.reason)", label: "contextDeadlineExceeded")
+            }
+            if attempt == 1 {
+                logger.warning("notification failed, will retry", metadata: meta(key, attempt).merging(["error": "\(failure.reason)"]) { a, _ in a })
+            }
+            do { try await sleep(wait) } catch {
+                return fail(key, attempt, reason: "stopped while retrying after: \(failure.reason)", label: "contextCanceled")
+            }
+            backoff = min(Int64(Double(backoff) * options.retry.multiplier), options.retry.backoffMsMax)
+        }
+    }
+
+    private func record(_ key: NotificationLogKey, firing: Set<UInt64>, resolved: Set<UInt64>, now: Int64) -> Bool {
+        do {
+            try notificationLog.log(key, firing: firing, resolved: resolved, now: now)
+            return true
+        } catch {
+            logger.error("notification sent but not recorded in the notification log; it may be sent again",
+                         metadata: meta(key, 0).merging(["error": "\(error)"]) { a, _ in a })
+            return false
+        }
+    }
+
+    private func fail(_ key: NotificationLogKey, _ attempts: Int, reason: String, label: String) -> Bool {
+        metrics.failed(key.integration, reason: label)
+        logger.error("notification failed", metadata: meta(key, attempts).merging(["error": "\(reason)"]) { a, _ in a })
+        return false
+    }
+
+    private func meta(_ key: NotificationLogKey, _ attempts: Int) -> Logger.Metadata {
+        ["receiver": "\(key.receiver)", "integration": "\(key.integration)[\(key.index)]", "group": "\(key.groupKey)", "attempts": "\(attempts)"]
+    }
+}
