@@ -142,6 +142,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules", "GoTemplate", "PromQL", "MetricStore", "OspreyCore", "ConfigReader"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "GoTemplate", "OspreyCore", "ConfigReader"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"],
+                    exclude: ["Resources"]),
     ]
 )
