@@ -128,7 +128,12 @@ public struct RuleTestRunner: Sendable {
             for state in states {
                 for (rule, alerts) in state.alerts() where rule.name == c.alertname {
                     for a in alerts where a.state == .firing {
-                        got.append(UnitTestAlert(labels: Array(a.labels), annotations: Array(a.annotations)))
+                        // Prometheus keeps an annotation that expanded to nothing, with an empty value; the alert's
+                        // label set drops it, so it is put back from the rule's annotation names.
+                        var annotations: [String: String] = [:]
+                        for d in rule.annotations { annotations[d.name] = a.annotations[d.name] ?? "" }
+                        for l in a.annotations { annotations[l.name] = l.value }
+                        got.append(UnitTestAlert(labels: Array(a.labels), annotations: UnitTestAlert.sortedLabels(annotations)))
                     }
                 }
             }
