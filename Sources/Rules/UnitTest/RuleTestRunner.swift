@@ -68,8 +68,8 @@ public struct RuleTestRunner: Sendable {
         if !loadErrors.isEmpty { return loadErrors }
         groups = ordered(groups, file.groupEvalOrder)
 
-        let store = MemoryQuerier()
-        var env = RuleEnvironment(engine: Engine(querier: store), writer: StoreWriter(store: store), sender: nil,
+        let store = UnitTestStore()
+        var env = RuleEnvironment(engine: Engine(querier: store), writer: store, sender: nil,
                                   logger: Logger(label: "osprey-test-rules", factory: { _ in SwiftLogNoOpLogHandler() }))
         env.externalLabels = test.externalLabels
         env.externalURL = test.externalURL
@@ -198,22 +198,12 @@ struct InputFeeder {
         position = Array(repeating: 0, count: pending.count)
     }
 
-    mutating func load(until ts: Int64, into store: MemoryQuerier) {
+    mutating func load(until ts: Int64, into store: UnitTestStore) {
         for (i, (labels, samples)) in pending.enumerated() {
             var end = position[i]
             while end < samples.count, samples[end].t <= ts { end += 1 }
             if end > position[i] { store.add(labels, Array(samples[position[i]..<end])) }
             position[i] = end
         }
-    }
-}
-
-/// Stores rule output in the in-memory store the tests query.
-struct StoreWriter: RuleSampleWriter {
-    let store: MemoryQuerier
-    func write(_ samples: [RuleSample]) throws {
-        var bySeries: [Labels: [Sample]] = [:]
-        for s in samples { bySeries[s.labels, default: []].append(Sample(s.t, s.v)) }
-        for (labels, list) in bySeries { store.add(labels, list) }
     }
 }
