@@ -150,6 +150,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Ingest", "OspreyCore", "Pipeline", "PromQL", "MetricStore"],
+                    exclude: ["Resources"]),
     ]
 )

@@ -18,7 +18,7 @@ struct OspreyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "osprey",
         abstract: "Osprey: metrics, logs, traces and alerting in one server.",
-        subcommands: [Serve.self, Check.self, Version.self, PromQLTestCommand.self]
+        subcommands: [Serve.self, Check.self, TestCommands.self, Version.self, PromQLTestCommand.self]
     )
 }
 
