@@ -1,3 +1,5 @@
+import OspreyCore
+
 /// A JSON value written the way Go's `encoding/json` writes Alertmanager's payloads: object keys in the
 /// given order (struct fields) or sorted (maps), `<`, `>` and `&` escaped as `\u003c`…, a trailing newline
 /// from `json.Encoder`.
@@ -50,29 +52,7 @@ indirect enum JSONOut: Sendable, Equatable {
     }
 
     static func writeString(_ s: String, _ out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        appendJSONString(s, to: &out)
     }
 }
 
