@@ -101,8 +101,13 @@ import Testing
         }
     }
 
+    /// The session timeout is far above the 30 s default: these tests check what arrives, not how fast, and the
+    /// whole test run (hundreds of tests on two cores) can leave the session waiting for a thread a long while.
+    static let sessionTimeoutMs: Int64 = 600_000
+
     func integration(_ yaml: String, clients: NotifierHTTPClients) throws -> any Integration {
-        AlertmanagerIntegrations(config: try F.config(yaml), templates: try NotificationTemplates(), clients: clients)
+        AlertmanagerIntegrations(config: try F.config(yaml), templates: try NotificationTemplates(), clients: clients,
+                                 defaultTimeoutMs: Self.sessionTimeoutMs)
             .integrations(forReceiver: "team-x")[0]
     }
 
