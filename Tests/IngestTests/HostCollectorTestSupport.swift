@@ -30,8 +30,10 @@ final class HostFixture {
 
     func remove(_ path: String) { try? FileManager.default.removeItem(atPath: base + "/" + path) }
 
+    /// The statfs timeout is far above the 5 s default: fixture mounts are local directories, and a busy test
+    /// run must not make one look stuck.
     func collector() -> HostCollector {
-        HostCollector(procPath: proc, sysPath: sys, rootfsPath: root, udevDataPath: udev)
+        HostCollector(procPath: proc, sysPath: sys, rootfsPath: root, udevDataPath: udev, statfsTimeoutSeconds: 600)
     }
 }
 

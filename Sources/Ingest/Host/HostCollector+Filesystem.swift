@@ -109,14 +109,16 @@ extension HostCollector {
 
     /// statvfs(3) (statfs(2) underneath: the same block size and counts node_exporter reads) on the
     /// mount point under `rootfsPath`, or nil when it fails, when it does not return
-    /// within `hostStatfsTimeoutSeconds` (the mount is then remembered as stuck and skipped until a
+    /// within `statfsTimeoutSeconds` (the mount is then remembered as stuck and skipped until a
     /// later statfs on it returns), or when it is already known to be stuck.
     func statfsWithTimeout(_ mountPoint: String) -> statvfs? {
         if state.withState({ $0.stuckMounts.contains(mountPoint) }) { return nil }
         let path = rootfsFile(mountPoint)
         let box = StatfsBox()
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { [state] in
+        // A queue of its own (an overcommitting one, which gets a thread even when the shared width-limited
+        // pool is busy): a busy pool must not make a healthy mount look stuck.
+        DispatchQueue(label: "osprey.host.statfs").async { [state] in
             var buf = statvfs()
             let ok = statvfs(path, &buf) == 0
             box.set(ok ? buf : nil)
@@ -124,7 +126,7 @@ extension HostCollector {
             // A statfs that returns after its mount was marked stuck clears the mark.
             state.withState { _ = $0.stuckMounts.remove(mountPoint) }
         }
-        if done.wait(timeout: .now() + .seconds(hostStatfsTimeoutSeconds)) == .timedOut {
+        if done.wait(timeout: .now() + .seconds(statfsTimeoutSeconds)) == .timedOut {
             // Checked under the state lock: a statfs finishing right now clears the mark after this.
             state.withState { if !box.isFinished { $0.stuckMounts.insert(mountPoint) } }
             return nil

@@ -29,11 +29,17 @@ public final class HostCollector: Sendable {
         self.init(procPath: procPath, sysPath: sysPath, rootfsPath: rootfsPath, udevDataPath: "/run/udev/data")
     }
 
-    init(procPath: String, sysPath: String, rootfsPath: String, udevDataPath: String) {
+    /// How long a statfs may take before its mount counts as stuck (`hostStatfsTimeoutSeconds` unless a test
+    /// sets it).
+    let statfsTimeoutSeconds: Int
+
+    init(procPath: String, sysPath: String, rootfsPath: String, udevDataPath: String,
+         statfsTimeoutSeconds: Int = hostStatfsTimeoutSeconds) {
         self.procPath = procPath
         self.sysPath = sysPath
         self.rootfsPath = rootfsPath
         self.udevDataPath = udevDataPath
+        self.statfsTimeoutSeconds = statfsTimeoutSeconds
     }
 
     /// Runs every collector and returns the metrics as Prometheus text format 0.0.4.
