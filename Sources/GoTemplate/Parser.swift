@@ -211,7 +211,7 @@ struct Parser {
         try enter()
         defer { nesting -= 1 }
         let savedVars = vars.count
-        defer { vars.removeLast(vars.count - savedVars) }
+        defer { vars.removeLast(max(0, vars.count - savedVars)) }
         let pipe = try pipeline(context, end: .rightDelim)
         if context == "range" { rangeDepth += 1 }
         let (list, end) = try itemList()
@@ -255,9 +255,12 @@ struct Parser {
         let savedRange = rangeDepth
         vars = ["$"]
         rangeDepth = 0
+        // Restored on a parse error too: the enclosing control's scope unwinds against these.
+        defer {
+            vars = savedVars
+            rangeDepth = savedRange
+        }
         let (list, end) = try itemList()
-        vars = savedVars
-        rangeDepth = savedRange
         guard case .end = end else { throw error("unexpected \(end.label) in \(context)") }
         try add(TemplateTree(name: name, parseName: parseName, source: source, root: list))
         return .template(pos: pos, name: name, pipe)

@@ -85,4 +85,10 @@ import Testing
         let ifs = String(repeating: "{{ if true }}", count: 3000) + String(repeating: "{{ end }}", count: 3000)
         #expect(failure(ifs).contains("nesting deeper than"))
     }
+
+    @Test func aParseErrorInsideABlockWithinARangeIsAnErrorNotACrash() {
+        // Found by the fuzz target: the block's own variable scope was not restored when its body failed to parse.
+        #expect(failure("{{ range $i, $e := .List }}{{ $i }}{{ block \"b\" .Int }}<{{ . }}>{{ en }}").contains("function \"en\" not defined"))
+        #expect(failure("{{ with $x := 1 }}{{ block \"b\" . }}{{ $x }}{{ end }}{{ end }}").contains("undefined variable"))
+    }
 }
