@@ -25,13 +25,6 @@ public struct CommitResult: Sendable {
     public var handles: [(series: Int32, handle: SeriesHandle)] = []
     public static let rejectionsKeptMax = 10
     public init() {}
-
-    /// `previous` (a batch's handles, parallel to its `seriesCount` series) with the ones this commit resolved.
-    public func handles(updating previous: [SeriesHandle?], seriesCount: Int) -> [SeriesHandle?] {
-        var out = previous + [SeriesHandle?](repeating: nil, count: max(0, seriesCount - previous.count))
-        for (i, h) in handles { out[Int(i)] = h }
-        return out
-    }
 }
 
 public struct SampleRejection: Error, Sendable, CustomStringConvertible {

@@ -2,6 +2,15 @@ import OspreyCore
 import Testing
 @testable import MetricStore
 
+extension CommitResult {
+    /// `previous` (a batch's handles, parallel to its `seriesCount` series) with the ones this commit resolved.
+    func handles(updating previous: [SeriesHandle?], seriesCount: Int) -> [SeriesHandle?] {
+        var out = previous + [SeriesHandle?](repeating: nil, count: max(0, seriesCount - previous.count))
+        for (i, h) in handles { out[Int(i)] = h }
+        return out
+    }
+}
+
 /// Handles let a caller that commits the same series again and again (a scrape cache) skip the lookup by
 /// key; a handle to a series that left the head falls back to the lookup and data lands the same.
 struct SeriesHandleTests {

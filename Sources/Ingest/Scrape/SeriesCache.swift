@@ -119,7 +119,6 @@ package struct SeriesCache {
 
     func lastSeen(_ i: Int32) -> UInt32 { lastSeen[Int(i)] }
     func isDropped(_ i: Int32) -> Bool { keys[Int(i)].isEmpty }
-    func hasExplicitTimestamp(_ i: Int32) -> Bool { explicit[Int(i)] }
     func key(_ i: Int32) -> [UInt8] { keys[Int(i)] }
     mutating func markSeen(_ i: Int32, _ generation: UInt32) { lastSeen[Int(i)] = generation }
     mutating func setExplicitTimestamp(_ i: Int32, _ on: Bool) { if explicit[Int(i)] != on { explicit[Int(i)] = on } }
