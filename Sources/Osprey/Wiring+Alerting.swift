@@ -37,7 +37,7 @@ final class AlertingWiring: @unchecked Sendable {
         options.externalURL = RulesWiring.externalURL(config.listenAddress)
         let initial = config.alerting.routing ?? .fallback
         let clients = Self.sharedNotifierClients
-        dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, clients: clients, logger: logger), alerts: alerts,
+        dispatcher = Dispatcher(routing: initial, integrations: Self.integrations(initial, smsProvider: config.onCall.smsProvider, clients: clients, logger: logger), alerts: alerts,
                                 silences: silences, notificationLog: notificationLog, clock: clock, options: options,
                                 logger: Logger(label: "osprey.dispatch"))
         api = AlertmanagerAPIDependencies(alerts: alerts, silences: silences, clock: clock, version: ospreyVersion, startedAtMs: clock.nowMs())
@@ -60,20 +60,22 @@ final class AlertingWiring: @unchecked Sendable {
         lock.withLock { routingConfig = routing }
         alerts.resolveTimeoutMs = routing.global.resolveTimeoutMs
         if reload {
-            dispatcher.apply(routing: routing, integrations: Self.integrations(routing, clients: notifierClients, logger: logger))
+            dispatcher.apply(routing: routing, integrations: Self.integrations(routing, smsProvider: config.onCall.smsProvider, clients: notifierClients, logger: logger))
         }
     }
 
-    /// The integrations of every receiver of a configuration, with its `templates:` over the defaults. A template
-    /// file that fails to load was already refused by the configuration check; should it fail here (changed on
-    /// disk since), the default templates are used and the error logged.
-    static func integrations(_ routing: AlertmanagerConfig, clients: NotifierHTTPClients, logger: Logger) -> any IntegrationProvider {
+    /// The integrations of every receiver of a configuration, with its `templates:` over the defaults, and the
+    /// personal ones on-call pages use (`smsProvider`: `oncall.sms_provider`). A template file that fails to load
+    /// was already refused by the configuration check; should it fail here (changed on disk since), the default
+    /// templates are used and the error logged.
+    static func integrations(_ routing: AlertmanagerConfig, smsProvider: SMSProviderConfig?, clients: NotifierHTTPClients,
+                             logger: Logger) -> any IntegrationProvider {
         var templates: NotificationTemplates
         do { templates = try NotificationTemplates.load(globs: routing.templates) } catch {
             logger.error("notification templates not loaded; using the default templates", metadata: ["error": "\(error)"])
             templates = (try? NotificationTemplates()) ?? { fatalError("BUG: the default notification templates do not parse") }()
         }
-        let provider = AlertmanagerIntegrations(config: routing, templates: templates, clients: clients)
+        let provider = AlertmanagerIntegrations(config: routing, templates: templates, clients: clients, smsProvider: smsProvider)
         for line in provider.skipped { logger.info("integration not sent to", metadata: ["integration": "\(line)"]) }
         return provider
     }

@@ -4,16 +4,21 @@ import Logging
 import OspreyCore
 import ServiceLifecycle
 
-/// On-call: the incidents store in `<data>/alerting/`, the escalation engine, its service and its API.
-/// Pages go through `UnwiredOnCallNotifier` (recorded as not delivered) until notifiers are wired in.
+/// On-call: the incidents store in `<data>/alerting/`, the escalation engine, its service and its API. The
+/// dispatcher tells the engine about every flush (alert groups an escalation policy covers open incidents),
+/// and pages go out through the notifiers (`IntegrationOnCallNotifier`).
 final class OnCallWiring: Sendable {
     let engine: EscalationEngine
 
-    init(config: OspreyConfig, logger: Logger) throws {
+    init(config: OspreyConfig, alerting: AlertingWiring, logger: Logger) throws {
         let store = try IncidentStore(directory: config.dataDirectory + "/" + AlertingFiles.directory,
                                       retentionMs: config.onCall.incidentRetentionMs, logger: logger)
-        engine = EscalationEngine(config: config.onCall, store: store, notifier: UnwiredOnCallNotifier(logger: logger),
-                                  clock: SystemClock(), externalURL: "http://\(config.listenAddress)", logger: logger)
+        let externalURL = RulesWiring.externalURL(config.listenAddress)
+        let notifier = IntegrationOnCallNotifier(dispatcher: alerting.dispatcher, clock: alerting.clock,
+                                                 externalURL: config.onCall.externalURL ?? externalURL, logger: logger)
+        engine = EscalationEngine(config: config.onCall, store: store, notifier: notifier, clock: alerting.clock,
+                                  externalURL: externalURL, logger: logger)
+        alerting.dispatcher.setEscalation(OnCallEscalation(engine: engine, logger: logger))
     }
 
     func configure(_ deps: inout APIDependencies) {

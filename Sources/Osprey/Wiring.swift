@@ -33,7 +33,7 @@ final class Wiring: @unchecked Sendable {
         self.alerting = try AlertingWiring(config: config, logger: logger)
         self.rules = try RulesWiring(config: config, sink: sink, store: store, logger: logger)
         self.status = Wiring.makeStatus(config, configPath: configPath)
-        self.onCall = try OnCallWiring(config: config, logger: logger)
+        self.onCall = try OnCallWiring(config: config, alerting: alerting, logger: logger)
     }
 
     /// Adds each part's HTTP routes to the main API router.

@@ -18,12 +18,21 @@ extension Dispatcher {
         var alerts = job.alerts
         if let inhibitor = job.inhibitor { alerts.removeAll { inhibitor.isInhibited($0.labels) } }
         alerts.removeAll { !silences.mutes($0.labels, now: now).isEmpty }
+        // Escalation hears of the flush before anything is sent, so the notification can carry the
+        // incident's acknowledge link; a group whose alerts are all silenced opens no incident.
+        var links: [String: String] = [:]
+        if let escalation {
+            let flush = GroupFlush(groupKey: job.id.groupKey, receiver: job.route.receiver, groupLabels: job.labels,
+                                   firing: alerts.filter { !$0.isResolved(at: now) },
+                                   allResolved: job.alerts.allSatisfy { $0.isResolved(at: now) }, nowMs: now)
+            links = await escalation.flushing(flush)
+        }
         guard !alerts.isEmpty else { return }
         // As Alertmanager's flush does, a firing alert is sent without an end (Go's zero time), so a receiver
         // never sees it resolve by a future end time; notifiers show that for alerts marked `timeout`.
         for i in alerts.indices where !alerts[i].isResolved(at: now) { alerts[i].timeout = true }
         let notification = GroupNotification(receiver: job.route.receiver, groupKey: job.id.groupKey, groupLabels: job.labels,
-                                             alerts: alerts, nowMs: now, externalURL: options.externalURL)
+                                             alerts: alerts, nowMs: now, externalURL: options.externalURL, links: links)
         let results = await withTaskGroup(of: Bool.self) { tasks in
             for integration in job.integrations {
                 tasks.addTask { await self.deliver(notification, to: integration, route: job.route) }

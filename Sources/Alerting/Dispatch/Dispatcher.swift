@@ -61,6 +61,7 @@ public final class Dispatcher: @unchecked Sendable {
     private var groups: [GroupID: AggregationGroup] = [:]
     private var subscription: AlertSubscription?
     private var droppedForLimit = 0
+    private var groupEscalation: (any GroupEscalation)?
 
     /// - Parameters:
     ///   - sleep: waits the given milliseconds between retries; tests pass one that advances their clock.
@@ -79,6 +80,27 @@ public final class Dispatcher: @unchecked Sendable {
         self.sleep = sleep
         self.metrics = NotificationMetrics(factory: metricsFactory)
         self.logger = logger
+    }
+
+    /// Connects escalation: every flush tells it about the group first, and the notification carries the
+    /// links it returns. Nil disconnects it.
+    public func setEscalation(_ escalation: (any GroupEscalation)?) {
+        lock.withLock { groupEscalation = escalation }
+    }
+
+    var escalation: (any GroupEscalation)? { lock.withLock { groupEscalation } }
+
+    /// The integrations of the configuration in force.
+    public var integrationProvider: any IntegrationProvider { lock.withLock { integrations } }
+
+    /// The group of `receiver` with this group key as it is now (alerts in notification order), nil when it is
+    /// gone. Escalation uses it so a page shows the alerts firing when the page goes out.
+    public func group(key: String, receiver: String) -> AlertGroupSnapshot? {
+        lock.withLock {
+            groups.first { $0.key.groupKey == key && $0.value.route.receiver == receiver }.map {
+                AlertGroupSnapshot(labels: $0.value.labels, receiver: receiver, alerts: $0.value.sortedAlerts)
+            }
+        }
     }
 
     /// Subscribes to the alert store, first taking every alert it holds. Idempotent.

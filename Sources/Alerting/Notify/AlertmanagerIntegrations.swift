@@ -12,6 +12,7 @@ public struct AlertmanagerIntegrations: IntegrationProvider {
     private let byReceiver: [String: [any Integration]]
     private let context: IntegrationContext
     private let smsProvider: SMSProviderConfig?
+    private let global: GlobalConfig
     /// `receiver: integration ×count` lines for the log, one per skipped kind.
     public let skipped: [String]
 
@@ -43,6 +44,7 @@ public struct AlertmanagerIntegrations: IntegrationProvider {
         byReceiver = map
         self.context = context
         self.smsProvider = smsProvider
+        self.global = config.global
         self.skipped = skipped
     }
 
@@ -53,4 +55,45 @@ public struct AlertmanagerIntegrations: IntegrationProvider {
         guard let smsProvider else { return nil }
         return SMSIntegration(to: phone, provider: smsProvider, index: index, sendResolved: sendResolved, context: context)
     }
+}
+
+extension AlertmanagerIntegrations: PersonalIntegrations {
+    /// An email to `address` through the global SMTP settings (`smtp_smarthost`, `smtp_from`, auth, TLS),
+    /// with the default subject and HTML body; nil when the global settings name no server or sender.
+    public func email(to address: String) -> (any Integration)? {
+        guard !global.smtpSmarthost.isEmpty, !global.smtpFrom.isEmpty else { return nil }
+        var c = EmailConfig()
+        c.sendResolved = true
+        c.to = address
+        c.from = global.smtpFrom
+        c.smarthost = global.smtpSmarthost
+        c.hello = global.smtpHello
+        c.authUsername = global.smtpAuthUsername
+        c.authPassword = global.smtpAuthPassword
+        c.authPasswordFile = global.smtpAuthPasswordFile
+        c.authSecret = global.smtpAuthSecret
+        c.authIdentity = global.smtpAuthIdentity
+        c.requireTLS = global.smtpRequireTLS
+        c.tlsConfig = global.smtpTLSConfig
+        c.headers["Subject"] = EmailConfig.defaultSubject
+        return EmailIntegration(config: c, index: 0, context: context)
+    }
+
+    /// Alertmanager's webhook message (with `links`) posted to `url`.
+    public func webhook(url: String) -> any Integration {
+        var c = WebhookConfig()
+        c.url = url
+        c.sendResolved = true
+        return WebhookIntegration(config: c, index: 0, context: context)
+    }
+}
+
+/// Integrations that reach one person rather than a configured receiver: what on-call pages go through.
+public protocol PersonalIntegrations: IntegrationProvider {
+    /// Email to one address; nil when no SMTP server is configured.
+    func email(to address: String) -> (any Integration)?
+    /// A text message to one phone number; nil when no SMS provider is configured.
+    func sms(to phone: String, index: Int, sendResolved: Bool) -> (any Integration)?
+    /// A webhook to one URL (a person's chat DM hook or bot).
+    func webhook(url: String) -> any Integration
 }

@@ -28,12 +28,18 @@ public struct MSTeamsIntegration: Integration {
                 ("type", .string("MessageCard")),
                 ("title", .string(try t.render(config.title, data))),
                 ("summary", .string(try t.render(config.summary, data))),
-                ("text", .string(try t.render(config.text, data))),
+                ("text", .string(try t.render(config.text, data) + Self.linksMarkdown(data))),
                 ("themeColor", .string(data.status == "firing" ? Self.colorFiring : Self.colorResolved)),
             ])
             let url = try config.webhookURL ?? readSecret(config.webhookURLFile ?? "", "webhook_url_file")
             let post = HTTPPost(clients: context.clients, settings: config.httpConfig, timeoutMs: context.defaultTimeoutMs)
             _ = try await post.send(url: url, body: message.encoded, what: "msteams")
         }
+    }
+
+    /// The notification's own links (the on-call acknowledge link…) as a Markdown line after the text.
+    static func linksMarkdown(_ data: NotificationData) -> String {
+        guard !data.links.isEmpty else { return "" }
+        return "\n\n" + data.sortedLinks.map { "[\($0.name)](\($0.url))" }.joined(separator: " · ")
     }
 }

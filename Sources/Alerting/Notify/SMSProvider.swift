@@ -111,7 +111,12 @@ public struct SMSIntegration: Integration {
         await deliver {
             let data = NotificationData(notification)
             var message = try context.templates.render(provider.message, data)
-            if provider.messageCharactersMax > 0 { message = truncate(message, provider.messageCharactersMax) }
+            // The acknowledge link goes last and is never cut: a page that cannot be acknowledged escalates.
+            let ack = data.links[NotificationData.acknowledgeLink].map { " Ack: " + $0 } ?? ""
+            if provider.messageCharactersMax > 0 {
+                message = truncate(message, max(provider.messageCharactersMax - ack.count, 1))
+            }
+            message += ack
             let value = TemplateValue.map(["To": .string(to), "Message": .string(message)])
             let body = try context.templates.render(provider.body, value, html: false)
             let post = HTTPPost(clients: context.clients, settings: provider.httpConfig,

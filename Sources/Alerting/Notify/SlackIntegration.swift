@@ -44,6 +44,28 @@ public struct SlackIntegration: Integration {
         }
     }
 
+    /// The configured `actions`, templated.
+    static func configuredActions(_ c: SlackConfig, _ r: (String) throws -> String) throws -> [JSONOut] {
+        try c.actions.map { a in
+            var o: [(String, JSONOut)] = []
+            o.omitEmpty("type", try r(a.type))
+            o.omitEmpty("text", try r(a.text))
+            o.omitEmpty("url", try r(a.url))
+            o.omitEmpty("style", try r(a.style))
+            o.omitEmpty("name", try r(a.name))
+            o.omitEmpty("value", try r(a.value))
+            if let confirm = a.confirm {
+                var cf: [(String, JSONOut)] = []
+                cf.omitEmpty("text", try r(confirm.text))
+                cf.omitEmpty("title", try r(confirm.title))
+                cf.omitEmpty("ok_text", try r(confirm.okText))
+                cf.omitEmpty("dismiss_text", try r(confirm.dismissText))
+                o.append(("confirm", .object(cf)))
+            }
+            return .object(o)
+        }
+    }
+
     static func payload(_ c: SlackConfig, _ data: NotificationData, _ t: NotificationTemplates) throws -> JSONOut {
         func r(_ s: String) throws -> String { try t.render(s, data) }
         var att: [(String, JSONOut)] = []
@@ -62,25 +84,12 @@ public struct SlackIntegration: Integration {
                 return .object(o)
             })))
         }
-        if !c.actions.isEmpty {
-            att.append(("actions", .array(try c.actions.map { a in
-                var o: [(String, JSONOut)] = []
-                o.omitEmpty("type", try r(a.type))
-                o.omitEmpty("text", try r(a.text))
-                o.omitEmpty("url", try r(a.url))
-                o.omitEmpty("style", try r(a.style))
-                o.omitEmpty("name", try r(a.name))
-                o.omitEmpty("value", try r(a.value))
-                if let confirm = a.confirm {
-                    var cf: [(String, JSONOut)] = []
-                    cf.omitEmpty("text", try r(confirm.text))
-                    cf.omitEmpty("title", try r(confirm.title))
-                    cf.omitEmpty("ok_text", try r(confirm.okText))
-                    cf.omitEmpty("dismiss_text", try r(confirm.dismissText))
-                    o.append(("confirm", .object(cf)))
-                }
-                return .object(o)
-            })))
+        // The notification's own links (the on-call acknowledge link…) become buttons after the configured ones.
+        let linkButtons: [JSONOut] = data.sortedLinks.map { l in
+            .object([("type", .string("button")), ("text", .string(l.name)), ("url", .string(l.url))])
+        }
+        if !c.actions.isEmpty || !linkButtons.isEmpty {
+            att.append(("actions", .array(try configuredActions(c, r) + linkButtons)))
         }
         att.omitEmpty("image_url", try r(c.imageURL))
         att.omitEmpty("thumb_url", try r(c.thumbURL))

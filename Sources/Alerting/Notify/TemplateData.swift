@@ -60,6 +60,14 @@ public struct NotificationData: Sendable {
         links = n.links
     }
 
+    /// The notification's links sorted by name, as notifiers list them.
+    public var sortedLinks: [(name: String, url: String)] { links.keys.sorted().map { ($0, links[$0]!) } }
+
+    /// The names of the links an on-call incident puts in its notifications.
+    public static let acknowledgeLink = "Acknowledge"
+    public static let resolveLink = "Resolve"
+    public static let incidentLink = "Incident"
+
     /// Go's zero `time.Time` (0001-01-01T00:00:00Z) in milliseconds since the epoch.
     public static let zeroTimeMs: Int64 = -62_135_596_800_000
 

@@ -43,9 +43,16 @@ public struct WebhookIntegration: Integration {
         return (Array(alerts.prefix(max)), alerts.count - max)
     }
 
-    /// The webhook message: Alertmanager's `Data` fields followed by `version`, `groupKey`, `truncatedAlerts`.
+    /// The webhook message: Alertmanager's `Data` fields followed by `version`, `groupKey`, `truncatedAlerts`,
+    /// and Osprey's `links` (the on-call acknowledge link…) when the notification carries any.
     static func payload(_ d: NotificationData, truncatedAlerts: Int) -> JSONOut {
-        .object([
+        var fields = alertmanagerFields(d, truncatedAlerts: truncatedAlerts)
+        if !d.links.isEmpty { fields.append(("links", .map(d.links))) }
+        return .object(fields)
+    }
+
+    static func alertmanagerFields(_ d: NotificationData, truncatedAlerts: Int) -> [(String, JSONOut)] {
+        [
             ("receiver", .string(d.receiver)),
             ("status", .string(d.status)),
             ("alerts", .array(d.alerts.map { a in
@@ -66,7 +73,7 @@ public struct WebhookIntegration: Integration {
             ("version", .string("4")),
             ("groupKey", .string(d.groupKey)),
             ("truncatedAlerts", .int(truncatedAlerts)),
-        ])
+        ]
     }
 }
 

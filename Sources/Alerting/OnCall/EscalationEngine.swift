@@ -46,9 +46,14 @@ public actor EscalationEngine {
     /// An alert group started firing. Opens an incident when an escalation policy applies (`policy`
     /// names one explicitly), re-opens the group's resolved incident, or returns the open one unchanged.
     /// Returns nil when no policy escalates this group.
+    ///
+    /// - Parameter firingSinceMs: when the newest of the group's firing alerts started, if known. An
+    ///   incident a person resolved while its alerts still fired is re-opened only by an alert that started
+    ///   after that resolution (someone closed it knowingly; the same alerts firing on must not page again).
+    ///   One resolved because its alerts resolved re-opens whenever the group fires again.
     @discardableResult
     public func open(groupKey: String, receiver: String, labels: Labels, summary: String, at ms: Int64,
-                     policy name: String? = nil) throws -> Incident? {
+                     policy name: String? = nil, firingSinceMs: Int64? = nil) throws -> Incident? {
         let policy: EscalationPolicy
         if let name {
             guard let p = config.policy(named: name) else { throw OnCallError.unknownPolicy(name) }
@@ -60,6 +65,10 @@ public actor EscalationEngine {
         let summary = String(decoding: summary.utf8.prefix(EscalationEngine.summaryBytesMax), as: UTF8.self)
         if let existing = store.incident(groupKey: groupKey, receiver: receiver) {
             guard existing.state == .resolved else { return existing }
+            if let since = firingSinceMs, let resolution = existing.timeline.last(where: { $0.kind == .resolved }),
+               resolution.via != "alerts", since <= resolution.atMs {
+                return existing
+            }
             var e = TimelineEntry(.reopened, atMs: ms)
             e.labels = Dictionary(labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             e.summary = summary

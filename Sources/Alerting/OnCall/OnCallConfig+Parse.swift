@@ -24,6 +24,7 @@ extension OnCallConfig {
             case "people": config.people = try people(v, r, "\(field).people")
             case "schedules": schedulesNode = v
             case "escalation_policies": policiesNode = v
+            case "sms_provider": config.smsProvider = try SMSProviderConfig.parse(v, field: "\(field).sms_provider", reader: r)
             default: throw r.unknown(v, "\(field).\(k)")
             }
         }

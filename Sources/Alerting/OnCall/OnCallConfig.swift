@@ -8,6 +8,8 @@ public struct OnCallConfig: Sendable {
     public var externalURL: String?
     /// `incident_retention`: how long resolved incidents stay in the log and the API (default 90d).
     public var incidentRetentionMs: Int64 = IncidentStore.defaultRetentionMs
+    /// `sms_provider`: the HTTP SMS gateway pages to people's `phone` go through; without it they get no SMS.
+    public var smsProvider: SMSProviderConfig?
     /// People in file order.
     public var people: [Person] = []
     public var schedules: [Schedule] = []
@@ -42,7 +44,7 @@ public struct Person: Sendable, Equatable {
     public var email: String?
     /// A phone number for SMS or calls, as written (E.164 such as `+4915112345678` is expected).
     public var phone: String?
-    /// A chat handle such as `@alice`, mentioned in chat notifications.
+    /// A chat handle such as `@alice`, shown with the person in the API so others know where to reach them.
     public var chat: String?
     /// A webhook URL that reaches this person directly (a chat DM hook or a personal bot).
     public var webhookURL: String?

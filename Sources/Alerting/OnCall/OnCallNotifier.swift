@@ -1,8 +1,8 @@
 import Logging
 import OspreyCore
 
-/// How escalation reaches the outside. The server wires it to the real notifiers (email, SMS, chat,
-/// PagerDuty…); tests pass a recorder. Both calls return one attempt per contact method tried, and
+/// How escalation reaches the outside. The server uses `IntegrationOnCallNotifier` (email, SMS, webhooks,
+/// receivers' integrations); tests of the engine pass a recorder. Both calls return one attempt per contact method tried, and
 /// must not throw: a failure is an attempt with `ok == false` and an error message.
 public protocol OnCallNotifier: Sendable {
     /// Pages one person about an incident through their contact methods (email, phone, chat, webhook).
@@ -26,21 +26,4 @@ public struct IncidentNotice: Sendable, Equatable {
     public var resolveURL: String
     /// The incident and its timeline in the API.
     public var incidentURL: String
-}
-
-/// The notifier used until real ones are wired: it delivers nothing and says so in the timeline and the log.
-public struct UnwiredOnCallNotifier: OnCallNotifier {
-    let logger: Logger
-
-    public init(logger: Logger) { self.logger = logger }
-
-    public func page(_ person: Person, about notice: IncidentNotice) async -> [ContactAttempt] {
-        logger.warning("on-call page not sent: no notifier is configured", metadata: ["incident": "\(notice.incidentID)", "person": "\(person.name)"])
-        return [ContactAttempt(channel: "none", address: person.name, ok: false, error: "no notifier is configured for on-call pages")]
-    }
-
-    public func notify(receiver: String, about notice: IncidentNotice) async -> [ContactAttempt] {
-        logger.warning("on-call notification not sent: no notifier is configured", metadata: ["incident": "\(notice.incidentID)", "receiver": "\(receiver)"])
-        return [ContactAttempt(channel: "receiver", address: receiver, ok: false, error: "no notifier is configured for receivers")]
-    }
 }

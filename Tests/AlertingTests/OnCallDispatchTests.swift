@@ -1,0 +1,151 @@
+@testable import Alerting
+import Foundation
+import OspreyCore
+import Testing
+
+/// The dispatcher connected to on-call: flushes of alert groups that an escalation policy covers open,
+/// keep, resolve and re-open incidents, and their notifications carry the incident's links. Driven by a
+/// manual clock; the receivers are recording stand-ins (real notifiers: OnCallNotifierTests).
+@Suite struct OnCallDispatchTests {
+    static let routing = """
+    route:
+      receiver: chat
+      group_by: [alertname]
+      group_wait: 30s
+      group_interval: 5m
+      repeat_interval: 4h
+      routes:
+        - matchers: ['severity="critical"']
+          receiver: pager
+    receivers:
+      - name: chat
+      - name: pager
+    """
+
+    static let onCall = """
+    oncall:
+      external_url: https://osprey.example.com
+      people:
+        - {name: alice, email: alice@example.com}
+        - {name: bob, email: bob@example.com}
+      escalation_policies:
+        - name: critical
+          receivers: [pager]
+          steps:
+            - {notify_person: alice, wait: 10m}
+            - notify_person: bob
+    """
+
+    struct Rig {
+        let h: DispatchHarness
+        let pager: RecordingIntegration
+        let chat: RecordingIntegration
+        let engine: EscalationEngine
+        let notifier: RecordingNotifier
+
+        /// The group's incident, if any.
+        func incident(_ alertname: String) -> Incident? {
+            engine.store.incident(groupKey: #"{}/{severity="critical"}:{alertname="\#(alertname)"}"#, receiver: "pager")
+        }
+    }
+
+    func rig(_ dir: String) throws -> Rig {
+        let pager = RecordingIntegration(), chat = RecordingIntegration()
+        let h = try DispatchHarness(Self.routing, receivers: ["pager": [pager], "chat": [chat]])
+        let notifier = RecordingNotifier()
+        let engine = EscalationEngine(config: try onCallConfig(Self.onCall), store: try IncidentStore(directory: dir, nowMs: h.now),
+                                      notifier: notifier, clock: h.clock, externalURL: "http://unused")
+        h.dispatcher.setEscalation(OnCallEscalation(engine: engine, logger: .init(label: "test")))
+        return Rig(h: h, pager: pager, chat: chat, engine: engine, notifier: notifier)
+    }
+
+    @Test func criticalGroupOpensAnIncidentAndItsNotificationCarriesTheLinks() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir)
+            try r.h.post(["alertname": "DiskFull", "severity": "critical", "instance": "db-1"])
+            try r.h.post(["alertname": "Slow", "severity": "warning"])
+            await r.h.tick(at: 30 * second)
+            let incident = try #require(r.incident("DiskFull"))
+            #expect(incident.state == .triggered && incident.policy == "critical")
+            #expect(incident.labels == Labels(["alertname": "DiskFull", "severity": "critical", "instance": "db-1"]))
+            #expect(incident.summary == "[FIRING:1] DiskFull")
+            #expect(r.engine.store.incidents().count == 1, "the warning group's receiver has no policy")
+
+            let sent = try #require(r.pager.take().first)
+            let base = "https://osprey.example.com/oncall/incidents/\(incident.id)"
+            #expect(sent.links == ["Acknowledge": "\(base)/ack?token=\(incident.token)", "Resolve": "\(base)/resolve?token=\(incident.token)",
+                                   "Incident": "https://osprey.example.com/api/oncall/incidents/\(incident.id)"])
+            #expect(try #require(r.chat.take().first).links.isEmpty, "a notification without an incident is Alertmanager's")
+
+            // The engine's next tick runs step 1: alice is paged about this incident.
+            await r.engine.tick(r.h.now)
+            #expect(r.notifier.sent == [.init(to: "alice", step: 1, pass: 1, incident: incident.id)])
+            // The next flush finds the incident open and changes nothing.
+            await r.h.tick(at: 5 * minute + 30 * second)
+            #expect(r.engine.store.incidents().count == 1 && r.incident("DiskFull")?.timeline.count == incident.timeline.count + 2)
+        }
+    }
+
+    @Test func resolvingAlertsResolveTheIncidentAndRefiringReopensIt() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir)
+            let labels = ["alertname": "DiskFull", "severity": "critical"]
+            try r.h.post(labels)
+            await r.h.tick(at: 30 * second)
+            await r.engine.tick(r.h.now)
+            let id = try #require(r.incident("DiskFull")).id
+            _ = try await r.engine.acknowledge(id: id, by: "alice", via: "api", at: r.h.now)
+
+            try r.h.resolve(labels)
+            await r.h.tick(at: 5 * minute + 30 * second)
+            let resolved = try #require(r.incident("DiskFull"))
+            #expect(resolved.state == .resolved && resolved.timeline.last?.via == "alerts")
+            #expect(r.pager.take().last?.links == ["Incident": "https://osprey.example.com/api/oncall/incidents/\(id)"],
+                    "the resolved notification links to the incident, with nothing left to acknowledge")
+
+            // The same alert fires again: its group is new (the old one went with its resolved alert) and
+            // the incident re-opens, escalating from step 1.
+            r.h.clock.set(DispatchHarness.t0 + 20 * minute)
+            try r.h.post(labels)
+            await r.h.tick(at: 20 * minute + 30 * second)
+            let reopened = try #require(r.incident("DiskFull"))
+            #expect(reopened.id == id && reopened.state == .triggered && reopened.timeline.last?.kind == .reopened)
+            #expect(r.pager.take().last?.links["Acknowledge"] != nil)
+        }
+    }
+
+    @Test func anIncidentClosedByHandStaysClosedUntilANewAlertFires() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir)
+            try r.h.post(["alertname": "DiskFull", "severity": "critical", "instance": "db-1"])
+            await r.h.tick(at: 30 * second)
+            let id = try #require(r.incident("DiskFull")).id
+            _ = try await r.engine.resolve(id: id, by: "alice", via: "api", at: r.h.now)
+
+            // The alert fires on: later flushes do not undo alice's decision.
+            await r.h.ticks(from: 5 * minute + 30 * second, through: 20 * minute + 30 * second, every: 5 * minute)
+            #expect(r.incident("DiskFull")?.state == .resolved)
+
+            // A new alert joins the group: that is news, and the incident re-opens.
+            r.h.clock.set(DispatchHarness.t0 + 22 * minute)
+            try r.h.post(["alertname": "DiskFull", "severity": "critical", "instance": "db-2"])
+            await r.h.tick(at: 25 * minute + 30 * second)
+            #expect(r.incident("DiskFull")?.state == .triggered)
+        }
+    }
+
+    @Test func silencedAlertsOpenNoIncident() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir)
+            try r.h.silences.set(Silence(matchers: [SilenceMatcher(name: "alertname", value: "DiskFull", isRegex: false)],
+                                         startsAtMs: r.h.now, endsAtMs: r.h.now + hour, createdBy: "ops", comment: "maintenance"))
+            try r.h.post(["alertname": "DiskFull", "severity": "critical"])
+            await r.h.tick(at: 30 * second)
+            #expect(r.engine.store.incidents().isEmpty && r.pager.calls.isEmpty)
+            // Once the silence expires, the next flush opens the incident and pages.
+            await r.h.tick(at: hour + 30 * second)
+            #expect(r.incident("DiskFull")?.state == .triggered)
+            #expect(r.pager.take().first?.links["Acknowledge"] != nil)
+        }
+    }
+}
