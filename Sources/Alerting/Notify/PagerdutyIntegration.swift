@@ -67,8 +67,9 @@ public struct PagerdutyIntegration: Integration {
         if !images.isEmpty {
             m.append(("images", .array(images.map { .object([("src", .string($0.0)), ("alt", .string($0.1)), ("href", .string($0.2))]) })))
         }
-        let links = try config.links.map { l in (try r(l.href), try r(l.text)) }.filter { !$0.0.isEmpty }
-            + data.sortedLinks.map { ($0.url, $0.name) }
+        var links = try config.links.map { l in (try r(l.href), try r(l.text)) }.filter { !$0.0.isEmpty }
+        // The notification's own links follow, unless the configuration already placed them.
+        links += data.sortedLinks.filter { l in !links.contains { $0.0 == l.url } }.map { ($0.url, $0.name) }
         if !links.isEmpty {
             m.append(("links", .array(links.map { .object([("href", .string($0.0)), ("text", .string($0.1))]) })))
         }

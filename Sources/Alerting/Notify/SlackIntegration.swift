@@ -84,12 +84,16 @@ public struct SlackIntegration: Integration {
                 return .object(o)
             })))
         }
-        // The notification's own links (the on-call acknowledge link…) become buttons after the configured ones.
-        let linkButtons: [JSONOut] = data.sortedLinks.map { l in
+        // The notification's own links (the on-call acknowledge link…) become buttons after the configured ones,
+        // unless the configuration already placed them.
+        let configured = try configuredActions(c, r)
+        let linkButtons: [JSONOut] = data.sortedLinks.filter { l in
+            !configured.contains { if case .object(let o) = $0 { return o.contains { $0.0 == "url" && $0.1 == .string(l.url) } }; return false }
+        }.map { l in
             .object([("type", .string("button")), ("text", .string(l.name)), ("url", .string(l.url))])
         }
-        if !c.actions.isEmpty || !linkButtons.isEmpty {
-            att.append(("actions", .array(try configuredActions(c, r) + linkButtons)))
+        if !configured.isEmpty || !linkButtons.isEmpty {
+            att.append(("actions", .array(configured + linkButtons)))
         }
         att.omitEmpty("image_url", try r(c.imageURL))
         att.omitEmpty("thumb_url", try r(c.thumbURL))
