@@ -88,8 +88,8 @@ struct OnCallEndToEndTests {
             let id = try #require(incident["id"] as? String)
             #expect(incident["state"] as? String == "triggered")
 
-            // The running server escalates: step 1 pages whoever is on call (no notifier is wired yet, which
-            // the timeline records as a failed delivery).
+            // The running server escalates: step 1 pages whoever is on call (by email; with no SMTP server
+            // configured the timeline records the attempt as failed, saying what to set).
             let escalated = poll(timeoutSeconds: 30, intervalMs: 100) {
                 let t = (try? data(try server.client.get("/api/oncall/incidents/\(id)")))?["timeline"] as? [[String: Any]] ?? []
                 return t.contains { $0["kind"] as? String == "notified" }
@@ -116,6 +116,86 @@ struct OnCallEndToEndTests {
             let acked = try object(try server.client.get("/api/oncall/incidents?state=acknowledged"))["data"] as? [[String: Any]]
             #expect(acked?.map { $0["id"] as? String } == [id])
             #expect(try server.client.get("/api/oncall/incidents?state=open").status == 400)
+        }
+    }
+
+    @Test func criticalAlertOpensAnIncidentPagesThroughAWebhookAndItsLinkAcknowledges() throws {
+        try withTemporaryDirectory("oncall-routed") { dir in
+            let hook = try DispatchWebhookReceiver(dir: dir + "/hook")
+            defer { hook.stop() }
+            let base = "http://127.0.0.1:\(hook.port)"
+            let config = """
+                scrape_configs: []
+                host_metrics:
+                  enabled: false
+                alerting:
+                  route:
+                    receiver: chat
+                    group_by: [alertname]
+                    group_wait: 1s
+                    group_interval: 2s
+                    routes:
+                      - matchers: ['severity="critical"']
+                        receiver: pager
+                  receivers:
+                    - name: chat
+                      webhook_configs: [{url: "\(base)/chat"}]
+                    - name: pager
+                      webhook_configs: [{url: "\(base)/pager"}]
+                oncall:
+                  external_url: https://osprey.example.com
+                  people:
+                    - {name: alice, webhook_url: "\(base)/alice"}
+                  escalation_policies:
+                    - name: critical
+                      receivers: [pager]
+                      steps:
+                        - {notify_person: alice, wait: 1h}
+                """
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: try writeConfig(config, in: dir))
+            defer { server.stop() }
+            let c = server.client
+            let post = try c.post("/api/v2/alerts", body: Array("""
+                [{"labels": {"alertname": "DiskFull", "severity": "critical", "instance": "db-1"},
+                  "annotations": {"summary": "Disk almost full on db-1"}},
+                 {"labels": {"alertname": "Slow", "severity": "warning"}}]
+                """.utf8), headers: [("Content-Type", "application/json")])
+            #expect(post.status == 200, "\(post.text)")
+
+            func body(_ path: String) -> [String: Any]? {
+                hook.requests().first { $0["path"] as? String == path }?["body"] as? [String: Any]
+            }
+            let paged = poll(timeoutSeconds: 60, intervalMs: 100) { body("/pager") != nil && body("/alice") != nil && body("/chat") != nil }
+            #expect(paged, "got \(hook.requests())\n\(server.logTail())")
+            let incidents = try object(try c.get("/api/oncall/incidents"))["data"] as? [[String: Any]] ?? []
+            #expect(incidents.count == 1, "only the critical group escalates: \(incidents)")
+            let id = try #require(incidents.first?["id"] as? String)
+            #expect(incidents.first?["summary"] as? String == "[FIRING:1] DiskFull: Disk almost full on db-1")
+
+            // The pager's own notification and alice's page both carry the links; the warning's does not.
+            let pagerLinks = try #require(body("/pager")?["links"] as? [String: String])
+            #expect(pagerLinks["Incident"] == "https://osprey.example.com/api/oncall/incidents/\(id)")
+            #expect(body("/chat")?["links"] == nil)
+            let aliceLinks = try #require(body("/alice")?["links"] as? [String: String])
+            let ack = try #require(aliceLinks["Acknowledge"])
+            #expect(ack.hasPrefix("https://osprey.example.com/oncall/incidents/\(id)/ack?token=") && ack.hasSuffix("&by=alice"))
+            #expect((body("/alice")?["alerts"] as? [[String: Any]])?.first?["annotations"] as? [String: String] == ["summary": "Disk almost full on db-1"])
+
+            // alice opens her link (a confirmation page) and presses its button.
+            let path = String(ack.dropFirst("https://osprey.example.com".count))
+            let page = try c.get(path)
+            #expect(page.status == 200 && page.text.contains("<form method=\"post\""))
+            let query = try #require(path.split(separator: "?").last)
+            let done = try c.post("/oncall/incidents/\(id)/ack", body: Array(query.utf8),
+                                  headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            #expect(done.status == 200, "\(done.text)")
+            let after = try data(try c.get("/api/oncall/incidents/\(id)"))
+            #expect(after["state"] as? String == "acknowledged" && after["acknowledged_by"] as? String == "alice")
+            let timeline = after["timeline"] as? [[String: Any]] ?? []
+            #expect(timeline.map { $0["kind"] as? String ?? "" } == ["opened", "escalated", "notified", "acknowledged"])
+            let attempt = (timeline[2]["attempts"] as? [[String: Any]])?.first
+            #expect(attempt?["channel"] as? String == "webhook" && attempt?["ok"] as? Bool == true)
+            #expect(timeline[3]["via"] as? String == "link")
         }
     }
 
