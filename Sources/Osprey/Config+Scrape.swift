@@ -37,6 +37,9 @@ extension ConfigLoader {
                 config.global.scrapeTimeoutMs = try r.positiveDuration(v, field)
             case "evaluation_interval":
                 config.evaluationIntervalMs = try r.positiveDuration(v, field)
+            case "rule_query_offset":
+                config.ruleQueryOffsetMs = try r.duration(v, field)
+                guard config.ruleQueryOffsetMs >= 0 else { throw r.invalid(v, field, "must not be negative") }
             case "external_labels":
                 var labels: [Label] = []
                 for (name, value) in try r.stringMap(v, field) {
@@ -46,7 +49,7 @@ extension ConfigLoader {
                 config.global.externalLabels = labels.sorted()
             case "query_log_file", "scrape_protocols", "body_size_limit", "sample_limit", "label_limit",
                  "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
-                 "metric_name_validation_scheme", "rule_query_offset", "scrape_failure_log_file",
+                 "metric_name_validation_scheme", "scrape_failure_log_file",
                  "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb", "metric_name_escaping_scheme":
                 config.ignored.append(field)
             default: throw r.unknown(v, field)

@@ -14,6 +14,8 @@ struct OspreyConfig {
     var remoteWriteBodyBytesMax = 32 << 20
     var global = GlobalScrapeSettings()
     var evaluationIntervalMs: Int64 = 60_000
+    /// `global.rule_query_offset`: how far in the past rule groups without their own `query_offset` query.
+    var ruleQueryOffsetMs: Int64 = 0
     var scrapeConfigs: [ScrapeConfig] = []
     /// Whether the file has a `scrape_configs` section; without one Osprey scrapes itself.
     var scrapeConfigsPresent = false

@@ -26,7 +26,7 @@ final class RulesWiring: @unchecked Sendable {
         env.externalURL = Self.externalURL(config.listenAddress)
         env.defaultIntervalMs = config.evaluationIntervalMs
         manager = RuleManager(environment: env, clock: SystemClock())
-        manager.start(with: try RuleManager.load(files: config.ruleFiles))
+        manager.start(with: try RuleManager.load(files: config.ruleFiles, defaultQueryOffsetMs: config.ruleQueryOffsetMs))
         useAlerting(config.alerting, logger: logger)
     }
 
@@ -61,7 +61,7 @@ final class RulesWiring: @unchecked Sendable {
 
     /// Reloads the rule files of a new configuration; an invalid file throws and keeps the running rules.
     func apply(_ config: OspreyConfig, logger: Logger) throws {
-        try manager.apply(files: config.ruleFiles, defaultIntervalMs: config.evaluationIntervalMs)
+        try manager.apply(files: config.ruleFiles, defaultIntervalMs: config.evaluationIntervalMs, defaultQueryOffsetMs: config.ruleQueryOffsetMs)
         useAlerting(config.alerting, logger: logger)
     }
 

@@ -43,8 +43,9 @@ public final class RuleManager: Service, @unchecked Sendable {
 
     /// Loads rule files (paths or globs, already resolved against the configuration directory) and every
     /// problem in them; throws `RuleFileErrors` (all problems of all files) and changes nothing when any is
-    /// invalid, so a bad reload keeps the running rules.
-    public static func load(files patterns: [String]) throws -> [RuleGroup] {
+    /// invalid, so a bad reload keeps the running rules. Groups without their own `query_offset` get
+    /// `defaultQueryOffsetMs` (`global.rule_query_offset`).
+    public static func load(files patterns: [String], defaultQueryOffsetMs: Int64 = 0) throws -> [RuleGroup] {
         var groups: [RuleGroup] = []
         var errors: [ConfigError] = []
         for path in Self.expandGlobs(patterns) {
@@ -55,6 +56,9 @@ public final class RuleManager: Service, @unchecked Sendable {
             }
         }
         if !errors.isEmpty { throw RuleFileErrors(errors: errors) }
+        if defaultQueryOffsetMs != 0 {
+            for i in groups.indices where groups[i].queryOffsetMs == nil { groups[i].queryOffsetMs = defaultQueryOffsetMs }
+        }
         return groups
     }
 
@@ -68,9 +72,10 @@ public final class RuleManager: Service, @unchecked Sendable {
     }
 
     /// Parses the files and, when all are valid, swaps them in (in the background; `update` does the work).
-    /// `defaultIntervalMs`, when given, is the new `global.evaluation_interval`.
-    public func apply(files: [String], defaultIntervalMs: Int64? = nil) throws {
-        let groups = try Self.load(files: files)
+    /// `defaultIntervalMs`, when given, is the new `global.evaluation_interval`; `defaultQueryOffsetMs` the
+    /// `global.rule_query_offset`.
+    public func apply(files: [String], defaultIntervalMs: Int64? = nil, defaultQueryOffsetMs: Int64 = 0) throws {
+        let groups = try Self.load(files: files, defaultQueryOffsetMs: defaultQueryOffsetMs)
         Task { await self.update(groups, defaultIntervalMs: defaultIntervalMs) }
     }
 

@@ -83,6 +83,15 @@ import Testing
         #expect(m.groups[0] === before[0])
     }
 
+    @Test func globalRuleQueryOffsetAppliesToGroupsWithoutTheirOwn() throws {
+        try withTemporaryFile("groups:\n- {name: own, query_offset: 1m, rules: []}\n- {name: global, rules: []}\n") { path in
+            let withDefault = try RuleManager.load(files: [path], defaultQueryOffsetMs: 30_000).map(\.queryOffsetMs)
+            let without = try RuleManager.load(files: [path]).map(\.queryOffsetMs)
+            #expect(withDefault == [60_000, 30_000])
+            #expect(without == [60_000, nil])
+        }
+    }
+
     @Test func invalidFilesAreRefusedWithEveryError() throws {
         try withTemporaryFile("groups:\n- name: a\n  rules:\n  - record: bad name\n    expr: up\n") { bad in
             do {
