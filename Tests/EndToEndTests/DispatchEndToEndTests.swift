@@ -181,4 +181,65 @@ struct DispatchEndToEndTests {
                     "Outage was notified again after the restart: \(hook.notifications(groupLabels: ["alertname": "Outage"]))")
         }
     }
+
+    @Test("reload: a changed route applies; a bad Alertmanager configuration is refused naming file:line:field, and the old one keeps routing")
+    func reloadAppliesGoodAndRefusesBadRouting() throws {
+        try withTemporaryDirectory("dispatch-reload") { dir in
+            let hook = try DispatchWebhookReceiver(dir: dir + "/hook")
+            defer { hook.stop() }
+            let base = "http://127.0.0.1:\(hook.port)"
+            func config(receiver: String, extra: String = "") -> String {
+                """
+                scrape_configs: []
+                host_metrics:
+                  enabled: false
+                alerting:
+                  route:
+                    receiver: \(receiver)
+                    group_by: [alertname]
+                    group_wait: 0s
+                    group_interval: 1s
+                  receivers:
+                    - name: first
+                      webhook_configs: [{url: "\(base)/first"}]
+                    - name: second
+                      webhook_configs: [{url: "\(base)/second"}]
+                \(extra)
+                """
+            }
+            let path = try writeConfig(config(receiver: "first"), in: dir)
+            let server = try OspreyServer.start(dataDir: dir + "/data", logPath: dir + "/osprey.log", configPath: path)
+            defer { server.stop() }
+            let c = server.client
+            func post(_ name: String) throws {
+                let r = try c.post("/api/v2/alerts", body: Array("[{\"labels\": {\"alertname\": \"\(name)\"}}]".utf8),
+                                   headers: [("Content-Type", "application/json")])
+                #expect(r.status == 200, "\(r.text)")
+            }
+            func paths(_ name: String) -> [String] {
+                hook.requests().filter { (($0["body"] as? [String: Any])?["groupLabels"] as? [String: String])?["alertname"] == name }
+                    .compactMap { $0["path"] as? String }
+            }
+            try post("A")
+            #expect(poll(timeoutSeconds: Self.deliveryTimeoutSeconds, intervalMs: 100) { paths("A").contains("/first") }, "\(server.logTail())")
+
+            // A route naming a receiver that does not exist: refused, and routing stays as it was.
+            try config(receiver: "nobody").write(toFile: path, atomically: true, encoding: .utf8)
+            let refused = try c.post("/-/reload")
+            #expect(refused.status == 500)
+            #expect(refused.text.contains("osprey.yml:6: alerting.route.receiver"), "\(refused.text)")
+            #expect(refused.text.contains("\"nobody\""), "\(refused.text)")
+            try post("B")
+            #expect(poll(timeoutSeconds: Self.deliveryTimeoutSeconds, intervalMs: 100) { paths("B").contains("/first") }, "\(server.logTail())")
+            let status = try c.get("/api/v2/status").text
+            #expect(status.contains("receiver: first") && !status.contains("nobody"), "the running configuration is the old one: \(status)")
+
+            // A good change applies: new groups go to the second receiver.
+            try config(receiver: "second").write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try c.post("/-/reload").status == 200)
+            try post("C")
+            #expect(poll(timeoutSeconds: Self.deliveryTimeoutSeconds, intervalMs: 100) { paths("C").contains("/second") }, "\(server.logTail())")
+            #expect(!paths("C").contains("/first"))
+        }
+    }
 }
