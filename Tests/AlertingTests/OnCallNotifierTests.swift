@@ -96,6 +96,8 @@ import Testing
             #expect(pager["links"] as? [String: String] == ["Acknowledge": ack, "Resolve": resolve, "Incident": page])
             #expect(pager["version"] as? String == "4" && (pager["alerts"] as? [Any])?.count == 1)
             #expect(incident.summary == "[FIRING:1] DiskFull: Disk almost full on db-1")
+            #expect(incident.timeline.last?.delivery?.target == "route" && incident.timeline.last?.attempts?.first?.ok == true,
+                    "the timeline records the pager webhook's delivery")
 
             // Step 1: alice is on call (first week of the rotation) and gets an email and an SMS.
             await r.engine.tick(r.clock.nowMs())
@@ -107,7 +109,7 @@ import Testing
             let sms = try #require(r.requests("/sms").first).json()
             #expect(sms["to"] as? String == "+4915112345678")
             #expect(sms["message"] as? String == "[FIRING:1] DiskFull (db-1 critical) Ack: \(ack)&by=alice")
-            let step1 = try #require(r.engine.store.incident(id: incident.id)?.timeline.filter { $0.kind == .notified })
+            let step1 = try #require(r.engine.store.incident(id: incident.id)?.timeline.filter { $0.kind == .notified && $0.delivery?.target != "route" })
             #expect(step1.flatMap { $0.attempts ?? [] }.map { "\($0.channel) \($0.address) \($0.ok)" }
                     == ["email alice@example.com true", "sms +4915112345678 true"])
             #expect(r.requests("/bob").isEmpty && r.requests("/slack").isEmpty, "step 2 waits 10 minutes")

@@ -33,20 +33,28 @@ extension Dispatcher {
         for i in alerts.indices where !alerts[i].isResolved(at: now) { alerts[i].timeout = true }
         let notification = GroupNotification(receiver: job.route.receiver, groupKey: job.id.groupKey, groupLabels: job.labels,
                                              alerts: alerts, nowMs: now, externalURL: options.externalURL, links: links)
-        let results = await withTaskGroup(of: Bool.self) { tasks in
+        let results = await withTaskGroup(of: DeliveryOutcome.self) { tasks in
             for integration in job.integrations {
                 tasks.addTask { await self.deliver(notification, to: integration, route: job.route) }
             }
-            var all: [Bool] = []
-            for await ok in tasks { all.append(ok) }
+            var all: [DeliveryOutcome] = []
+            for await outcome in tasks { all.append(outcome) }
             return all
         }
-        succeeded = results.allSatisfy { $0 }
+        succeeded = results.allSatisfy(\.ok)
+        // An incident's timeline records where its group's notification went (when one was sent or tried).
+        let attempted = results.filter(\.attempted).sorted { ($0.integration, $0.index) < ($1.integration, $1.index) }
+        if !links.isEmpty, !attempted.isEmpty, let escalation {
+            await escalation.notified(groupKey: job.id.groupKey, receiver: job.route.receiver, outcomes: attempted, at: now)
+        }
     }
 
-    /// One integration's share of a flush: Alertmanager's dedup, retry and log stages. Returns false when the
+    /// One integration's share of a flush: Alertmanager's dedup, retry and log stages. Not `ok` when the
     /// notification was needed and did not get through (or could not be recorded).
-    func deliver(_ notification: GroupNotification, to integration: any Integration, route: Route) async -> Bool {
+    func deliver(_ notification: GroupNotification, to integration: any Integration, route: Route) async -> DeliveryOutcome {
+        func outcome(attempted: Bool, _ ok: Bool, _ error: String? = nil) -> DeliveryOutcome {
+            DeliveryOutcome(integration: integration.name, index: integration.index, attempted: attempted, ok: ok, error: error)
+        }
         let now = notification.nowMs
         var firing = Set<UInt64>(), resolved = Set<UInt64>()
         for a in notification.alerts {
@@ -55,13 +63,13 @@ extension Dispatcher {
         let key = NotificationLogKey(groupKey: notification.groupKey, receiver: notification.receiver,
                                      integration: integration.name, index: integration.index)
         guard notificationLog.needsUpdate(key, firing: firing, resolved: resolved, sendResolved: integration.sendResolved,
-                                          repeatIntervalMs: route.repeatIntervalMs, now: now) else { return true }
+                                          repeatIntervalMs: route.repeatIntervalMs, now: now) else { return outcome(attempted: false, true) }
         metrics.notified(integration.name)
         var sent = notification
         if !integration.sendResolved {
             // Only resolved alerts and the integration does not want them: nothing to send, but the log must
             // learn that the firing ones are gone, or the next firing alert would look like a repeat.
-            if firing.isEmpty { return record(key, firing: firing, resolved: resolved, now: now) }
+            if firing.isEmpty { return outcome(attempted: false, record(key, firing: firing, resolved: resolved, now: now)) }
             sent.alerts = notification.alerts.filter { !$0.isResolved(at: now) }
         }
         let deadline = now + max(route.groupIntervalMs, options.retry.timeoutMsMin)
@@ -78,7 +86,8 @@ extension Dispatcher {
                 if attempt > 1 {
                     logger.info("notification delivered after retries", metadata: meta(key, attempt))
                 }
-                return record(key, firing: firing, resolved: resolved, now: now)
+                let recorded = record(key, firing: firing, resolved: resolved, now: now)
+                return outcome(attempted: true, recorded, recorded ? nil : "delivered, but not recorded in the notification log")
             case .failed(let reason, let retry):
                 failure = (reason, retry)
             }
@@ -114,13 +123,26 @@ extension Dispatcher {
         }
     }
 
-    private func fail(_ key: NotificationLogKey, _ attempts: Int, reason: String, label: String) -> Bool {
+    private func fail(_ key: NotificationLogKey, _ attempts: Int, reason: String, label: String) -> DeliveryOutcome {
         metrics.failed(key.integration, reason: label)
         logger.error("notification failed", metadata: meta(key, attempts).merging(["error": "\(reason)"]) { a, _ in a })
-        return false
+        return DeliveryOutcome(integration: key.integration, index: key.index, attempted: true, ok: false, error: reason)
     }
 
     private func meta(_ key: NotificationLogKey, _ attempts: Int) -> Logger.Metadata {
         ["receiver": "\(key.receiver)", "integration": "\(key.integration)[\(key.index)]", "group": "\(key.groupKey)", "attempts": "\(attempts)"]
     }
+}
+
+/// What one integration did with one flush.
+public struct DeliveryOutcome: Sendable, Equatable {
+    /// The integration's name (`webhook`, `slack`…) and its index among the receiver's of that kind.
+    public var integration: String
+    public var index: Int
+    /// A send was tried (false: the notification log said nothing new needed sending).
+    public var attempted: Bool
+    /// Delivered and recorded, or nothing needed sending.
+    public var ok: Bool
+    /// Why it failed, after retries.
+    public var error: String?
 }

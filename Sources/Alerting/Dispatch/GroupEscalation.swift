@@ -8,6 +8,10 @@ public protocol GroupEscalation: Sendable {
     /// they all resolved, and returns the links the notification carries (`.Links`: acknowledge, resolve,
     /// the incident), empty when no incident applies.
     func flushing(_ flush: GroupFlush) async -> [String: String]
+
+    /// The flush's notification went out (or failed) through the receiver's integrations; called only for a
+    /// flush `flushing` returned links for, with the integrations that sent or tried.
+    func notified(groupKey: String, receiver: String, outcomes: [DeliveryOutcome], at nowMs: Int64) async
 }
 
 /// One flush as escalation sees it: the alerts left after time mutes, inhibition and silences.

@@ -97,6 +97,18 @@ public actor EscalationEngine {
         return try store.record(i.id, e)
     }
 
+    /// The alert group's own notification went to its receiver (Alertmanager routing, not an escalation
+    /// step): the open incident's timeline records where it went (a `notified` entry whose delivery target is
+    /// `route`). Nothing happens without an incident.
+    public func groupNotified(groupKey: String, receiver: String, attempts: [ContactAttempt], at ms: Int64) throws {
+        guard let i = store.incident(groupKey: groupKey, receiver: receiver), !attempts.isEmpty else { return }
+        var e = TimelineEntry(.notified, atMs: ms)
+        e.delivery = Delivery(target: "route", name: receiver, person: nil)
+        e.attempts = attempts
+        if !attempts.contains(where: \.ok) { e.error = attempts.compactMap(\.error).first ?? "no integration of \(receiver) delivered" }
+        try store.record(i.id, e)
+    }
+
     /// Someone acknowledged: escalation stops. Acknowledging an acknowledged incident changes nothing;
     /// a resolved one cannot be acknowledged.
     /// - Parameter via: `api` or `link`.

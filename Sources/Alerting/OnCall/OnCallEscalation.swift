@@ -44,6 +44,14 @@ public struct OnCallEscalation: GroupEscalation {
         }
     }
 
+    public func notified(groupKey: String, receiver: String, outcomes: [DeliveryOutcome], at nowMs: Int64) async {
+        let attempts = outcomes.map { ContactAttempt(channel: $0.integration, address: receiver, ok: $0.ok, error: $0.error) }
+        do { try await engine.groupNotified(groupKey: groupKey, receiver: receiver, attempts: attempts, at: nowMs) } catch {
+            logger.error("incident timeline not updated with the group's notification",
+                         metadata: ["group": "\(groupKey)", "receiver": "\(receiver)", "error": "\(error)"])
+        }
+    }
+
     /// One line for a page: `[FIRING:2] HighErrorRate api: Error rate above 5% on api` (the group label values,
     /// then the first alert's `summary`, or else its `description`).
     static func summary(_ flush: GroupFlush) -> String {
