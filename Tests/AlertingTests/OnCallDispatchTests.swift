@@ -49,11 +49,11 @@ import Testing
         }
     }
 
-    func rig(_ dir: String) throws -> Rig {
+    func rig(_ dir: String, onCall: String = OnCallDispatchTests.onCall) throws -> Rig {
         let pager = RecordingIntegration(), chat = RecordingIntegration()
         let h = try DispatchHarness(Self.routing, receivers: ["pager": [pager], "chat": [chat]])
         let notifier = RecordingNotifier()
-        let engine = EscalationEngine(config: try onCallConfig(Self.onCall), store: try IncidentStore(directory: dir, nowMs: h.now),
+        let engine = EscalationEngine(config: try onCallConfig(onCall), store: try IncidentStore(directory: dir, nowMs: h.now),
                                       notifier: notifier, clock: h.clock, externalURL: "http://unused")
         h.dispatcher.setEscalation(OnCallEscalation(engine: engine, logger: .init(label: "test")))
         return Rig(h: h, pager: pager, chat: chat, engine: engine, notifier: notifier)
@@ -136,6 +136,23 @@ import Testing
             try r.h.post(["alertname": "DiskFull", "severity": "critical", "instance": "db-2"])
             await r.h.tick(at: 25 * minute + 30 * second)
             #expect(r.incident("DiskFull")?.state == .triggered)
+        }
+    }
+
+    @Test func anOpenIncidentKeepsItsLinksWhenAJoiningAlertChangesTheCommonLabels() async throws {
+        try await withTempDir { dir in
+            let r = try rig(dir, onCall: Self.onCall.replacingOccurrences(of: "receivers: [pager]", with: "matchers: ['team=\"db\"']"))
+            try r.h.post(["alertname": "DiskFull", "severity": "critical", "team": "db"])
+            await r.h.tick(at: 30 * second)
+            #expect(r.incident("DiskFull")?.labels["team"] == "db")
+            #expect(r.pager.take().first?.links["Acknowledge"] != nil)
+            // A web alert joins the group: the group's common labels no longer say team=db, but its incident
+            // is open and its notification still carries the acknowledge link.
+            try r.h.post(["alertname": "DiskFull", "severity": "critical", "team": "web"])
+            await r.h.tick(at: 5 * minute + 30 * second)
+            let next = try #require(r.pager.take().first)
+            #expect(next.alerts.count == 2 && next.links["Acknowledge"] != nil)
+            #expect(r.engine.store.incidents().count == 1)
         }
     }
 

@@ -54,6 +54,9 @@ public actor EscalationEngine {
     @discardableResult
     public func open(groupKey: String, receiver: String, labels: Labels, summary: String, at ms: Int64,
                      policy name: String? = nil, firingSinceMs: Int64? = nil) throws -> Incident? {
+        let existing = store.incident(groupKey: groupKey, receiver: receiver)
+        // An open incident stays the group's even when alerts joining it changed its common labels.
+        if let existing, existing.state != .resolved { return existing }
         let policy: EscalationPolicy
         if let name {
             guard let p = config.policy(named: name) else { throw OnCallError.unknownPolicy(name) }
@@ -63,8 +66,7 @@ public actor EscalationEngine {
             policy = p
         }
         let summary = String(decoding: summary.utf8.prefix(EscalationEngine.summaryBytesMax), as: UTF8.self)
-        if let existing = store.incident(groupKey: groupKey, receiver: receiver) {
-            guard existing.state == .resolved else { return existing }
+        if let existing {
             if let since = firingSinceMs, let resolution = existing.timeline.last(where: { $0.kind == .resolved }),
                resolution.via != "alerts", since <= resolution.atMs {
                 return existing
