@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// `osprey serve --config examples/osprey.yml` runs: the example rules load and evaluate, alerts of each
-/// severity reach the receivers the example promises, the on-call schedules answer, and the escalation
-/// policy applies to critical pages only. The test runs a copy of examples/ whose only changes send
+/// severity reach the receivers the example promises, the on-call schedules answer, and a critical alert
+/// becomes an incident that pages the on-call rotation while other severities do not. The test runs a copy of examples/ whose only changes send
 /// notifications to a closed local port instead of the example's placeholder addresses on the internet.
 @Suite struct ExampleConfigServeTests {
     /// The copied alertmanager.yml with every outgoing address pointed at `port` on loopback.
@@ -83,20 +83,37 @@ import Testing
             #expect(try onCall("secondary", "2026-01-12T07:59:00Z") == "bob")
             #expect(try onCall("secondary", "2026-01-12T08:00:00Z") == "dave")
 
-            // The escalation policy takes critical groups of the pager receivers, and nothing else.
-            let page = try c.post("/api/oncall/incidents", body: Array(#"""
-                {"group_key": "{}/{severity=\"critical\"}:{alertname=\"ServiceDown\"}", "receiver": "pager",
-                 "labels": {"alertname": "ServiceDown", "severity": "critical"}, "summary": "ServiceDown"}
-                """#.utf8))
-            let incident = try #require(try data(page) as? [String: Any])
-            #expect(incident["policy"] as? String == "critical-page" && incident["state"] as? String == "triggered", "\(incident)")
+            // The posted critical alert's group reaches the pager after its group_wait and becomes an incident of
+            // the escalation policy, whose first step pages whoever is on call in the primary rotation. No other
+            // severity's group escalates.
+            var incidents: [[String: Any]] = []
+            let opened = poll(timeoutSeconds: 60, intervalMs: 250) {
+                incidents = (try? data(try c.get("/api/oncall/incidents")) as? [[String: Any]]) ?? []
+                return !incidents.isEmpty
+            }
+            #expect(opened, "no incident for the critical alert\n\(server.logTail())")
+            #expect(incidents.count == 1, "only the critical group escalates: \(incidents)")
+            let incident = try #require(incidents.first)
+            #expect(incident["policy"] as? String == "critical-page" && incident["receiver"] as? String == "pager", "\(incident)")
+            #expect((incident["labels"] as? [String: String])?["alertname"] == "Examplecritical")
+            let id = try #require(incident["id"] as? String)
+            var timeline: [[String: Any]] = []
+            let paged = poll(timeoutSeconds: 60, intervalMs: 250) {
+                timeline = ((try? data(try c.get("/api/oncall/incidents/\(id)"))) as? [String: Any])?["timeline"] as? [[String: Any]] ?? []
+                return timeline.contains { $0["kind"] as? String == "escalated" }
+            }
+            #expect(paged, "step 1 did not run\n\(server.logTail())")
+            let step = timeline.first { $0["kind"] as? String == "escalated" }
+            let delivery = (step?["deliveries"] as? [[String: Any]])?.first
+            #expect(delivery?["target"] as? String == "schedule" && delivery?["name"] as? String == "primary", "\(timeline)")
+
+            // A hand-opened incident for a chat group finds no policy.
             let chat = try c.post("/api/oncall/incidents", body: Array(#"""
                 {"group_key": "{}/{severity=~\"critical|error|warning\"}:{alertname=\"HighLatency\"}", "receiver": "chat",
                  "labels": {"alertname": "HighLatency", "severity": "warning"}, "summary": "HighLatency"}
                 """#.utf8))
             #expect(chat.status == 400 && chat.text.contains("no escalation policy applies"), "\(chat.text)")
-            let id = try #require(incident["id"] as? String)
-            #expect(try c.post("/api/oncall/incidents/\(id)/resolve", body: Array(#"{"by": "test"}"#.utf8)).status == 200)
+            #expect(try c.post("/api/oncall/incidents/\(id)/ack", body: Array(#"{"by": "alice"}"#.utf8)).status == 200)
         }
     }
 
