@@ -16,8 +16,10 @@ final class OnCallWiring: Sendable {
         let externalURL = RulesWiring.externalURL(config.listenAddress)
         let notifier = IntegrationOnCallNotifier(dispatcher: alerting.dispatcher, clock: alerting.clock,
                                                  externalURL: config.onCall.externalURL ?? externalURL, logger: logger)
+        let dispatcher = alerting.dispatcher
         engine = EscalationEngine(config: config.onCall, store: store, notifier: notifier, clock: alerting.clock,
-                                  externalURL: externalURL, logger: logger)
+                                  externalURL: externalURL, logger: logger,
+                                  groupExists: { dispatcher.group(key: $0, receiver: $1) != nil })
         alerting.dispatcher.setEscalation(OnCallEscalation(engine: engine, logger: logger))
     }
 

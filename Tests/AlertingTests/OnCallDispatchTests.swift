@@ -171,3 +171,96 @@ import Testing
         }
     }
 }
+
+/// Alert groups that go away without a flush of resolved alerts: muted while resolving, regrouped by a
+/// reload, or gone after a restart. Their incidents must not page on forever.
+@Suite struct OnCallGroupEndTests {
+    typealias D = OnCallDispatchTests
+
+    func rig(_ dir: String, routing: String = D.routing) throws -> (DispatchHarness, EscalationEngine) {
+        let h = try DispatchHarness(routing, receivers: ["pager": [RecordingIntegration()], "chat": [RecordingIntegration()]])
+        let dispatcher = h.dispatcher
+        let engine = EscalationEngine(config: try onCallConfig(D.onCall), store: try IncidentStore(directory: dir, nowMs: h.now),
+                                      notifier: RecordingNotifier(), clock: h.clock, externalURL: "http://unused",
+                                      groupExists: { dispatcher.group(key: $0, receiver: $1) != nil })
+        h.dispatcher.setEscalation(OnCallEscalation(engine: engine, logger: .init(label: "test")))
+        return (h, engine)
+    }
+
+    // t0 is 14:13:20 UTC; the pager route is muted 14:30–15:00.
+    @Test func aGroupResolvingWhileMutedResolvesItsIncident() async throws {
+        let routing = D.routing.replacingOccurrences(of: "          receiver: pager", with: "          receiver: pager\n          mute_time_intervals: [maint]")
+            + "\ntime_intervals:\n  - name: maint\n    time_intervals: [{times: [{start_time: '14:30', end_time: '15:00'}]}]\n"
+        try await withTempDir { dir in
+            let (h, engine) = try rig(dir, routing: routing)
+            let labels = ["alertname": "DiskFull", "severity": "critical"]
+            try h.post(labels)
+            await h.tick(at: 30 * second)
+            #expect(engine.store.incidents().first?.state == .triggered)
+            h.clock.set(DispatchHarness.t0 + 17 * minute)
+            try h.resolve(labels)
+            await h.tick(at: 20 * minute + 30 * second)
+            #expect(h.dispatcher.groupCount == 0, "the group went away in the muted flush")
+            let incident = try #require(engine.store.incidents().first)
+            #expect(incident.state == .resolved && incident.timeline.last { $0.kind == .resolved }?.via == "alerts")
+        }
+    }
+
+    @Test func aReloadThatRegroupsAlertsResolvesTheOldGroupsIncident() async throws {
+        try await withTempDir { dir in
+            let (h, engine) = try rig(dir)
+            let labels = ["alertname": "DiskFull", "severity": "critical", "instance": "db-1"]
+            try h.post(labels)
+            await h.tick(at: 30 * second)
+            let old = try #require(engine.store.incidents().first)
+            let next = try AlertmanagerConfig.parse(D.routing.replacingOccurrences(of: "group_by: [alertname]", with: "group_by: [alertname, instance]"),
+                                                    file: "alertmanager.yml")
+            h.dispatcher.apply(routing: next, integrations: h.provider)
+            let closed = await poll { engine.store.incident(id: old.id)?.state == .resolved }
+            #expect(closed, "the old group's incident is closed by the reload")
+            #expect(engine.store.incident(id: old.id)?.timeline.last?.via == "reload")
+            // The regrouped alert opens the new group's incident at its flush, which its resolution closes.
+            await h.tick(at: 2 * minute)
+            let new = try #require(engine.store.incidents().first { $0.id != old.id })
+            #expect(new.groupKey.contains("instance=\"db-1\"") && new.state == .triggered)
+            h.clock.set(DispatchHarness.t0 + 3 * minute)
+            try h.resolve(labels)
+            await h.tick(at: 8 * minute)
+            #expect(engine.store.incidents().allSatisfy { $0.state == .resolved })
+        }
+    }
+
+    @Test func anIncidentWhoseGroupIsMissingResolvesAfterTheGraceButOnesOpenedByHandStay() async throws {
+        try await withTempDir { dir in
+            let (h, engine) = try rig(dir)
+            try h.post(["alertname": "DiskFull", "severity": "critical"])
+            await h.tick(at: 30 * second)
+            let routed = try #require(engine.store.incidents().first)
+            let byHand = try #require(try await engine.open(groupKey: "manual", receiver: "pager", labels: Labels(["severity": "critical"]),
+                                                            summary: "by hand", at: h.now, via: "api"))
+            // The dispatcher loses its groups (as a restart does) and nobody sends the alerts again.
+            h.dispatcher.stop()
+            let empty = try DispatchHarness(D.routing, receivers: [:], clock: h.clock)
+            let engine2 = EscalationEngine(config: try onCallConfig(D.onCall), store: engine.store, notifier: RecordingNotifier(), clock: h.clock,
+                                           externalURL: "http://unused", groupExists: { empty.dispatcher.group(key: $0, receiver: $1) != nil })
+            await engine2.tick(h.now)
+            h.clock.advance(EscalationEngine.missingGroupGraceMs - second)
+            await engine2.tick(h.now)
+            #expect(engine.store.incident(id: routed.id)?.state == .triggered, "still within the grace")
+            h.clock.advance(second)
+            await engine2.tick(h.now)
+            let gone = try #require(engine.store.incident(id: routed.id))
+            #expect(gone.state == .resolved && gone.timeline.last?.via == "gone" && gone.timeline.last?.error?.contains("stopped arriving") == true)
+            #expect(engine.store.incident(id: byHand.id)?.state != .resolved, "an incident opened by hand has no group to miss")
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms, for 60 s at most, for work started elsewhere (a bound for a broken run).
+func poll(_ condition: @escaping () -> Bool) async -> Bool {
+    for _ in 0..<6000 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}

@@ -162,4 +162,18 @@ import Testing
         }
         await http.stop()
     }
+
+    @Test func smsKeepsTheAcknowledgeLinkWithinTheLimit() {
+        let link = "https://osprey.example.com/oncall/incidents/7/ack?token=0123456789abcdef0123456789abcdef&by=alice"
+        let text = "[FIRING:3] DiskFull db-1 db-2 db-3: Disk almost full on the database hosts of the checkout service"
+        let cut = SMSIntegration.withAcknowledgeLink(text, link, max: 160)
+        #expect(cut.unicodeScalars.count == 160 && cut.hasSuffix(" Ack: " + link) && cut.hasPrefix("[FIRING:3] DiskFull"))
+        #expect(cut.contains("…"), "the text was cut to make room: \(cut)")
+        #expect(SMSIntegration.withAcknowledgeLink(text, link, max: 0) == text + " Ack: " + link, "no limit")
+        #expect(SMSIntegration.withAcknowledgeLink("short", link, max: 1000) == "short Ack: " + link)
+        // A limit that leaves no room for text before the link sends the text alone rather than a page that says nothing.
+        let tight = SMSIntegration.withAcknowledgeLink(text, link, max: 80)
+        #expect(tight.unicodeScalars.count == 80 && !tight.contains("Ack:"))
+        #expect(SMSIntegration.withAcknowledgeLink(text, nil, max: 50).unicodeScalars.count == 50)
+    }
 }

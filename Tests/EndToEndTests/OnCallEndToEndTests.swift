@@ -181,6 +181,14 @@ struct OnCallEndToEndTests {
             #expect(ack.hasPrefix("https://osprey.example.com/oncall/incidents/\(id)/ack?token=") && ack.hasSuffix("&by=alice"))
             #expect((body("/alice")?["alerts"] as? [[String: Any]])?.first?["annotations"] as? [String: String] == ["summary": "Disk almost full on db-1"])
 
+            // Her page and the pager's notification are recorded once the webhook answered, which can be a moment
+            // after it received them.
+            #expect(poll(timeoutSeconds: 30, intervalMs: 100) {
+                let t = (try? data(try c.get("/api/oncall/incidents/\(id)")))?["timeline"] as? [[String: Any]] ?? []
+                let targets = Set(t.compactMap { ($0["delivery"] as? [String: Any])?["target"] as? String })
+                return targets.isSuperset(of: ["person", "route"])
+            }, "alice's page or the pager's notification is not in the timeline")
+
             // alice opens her link (a confirmation page) and presses its button.
             let path = String(ack.dropFirst("https://osprey.example.com".count))
             let page = try c.get(path)

@@ -92,7 +92,7 @@ extension OnCallAPI {
         if body["policy"] != nil && body["policy"] as? String == nil { return onCallError(400, "policy: must be a string") }
         do {
             guard let incident = try await engine.open(groupKey: groupKey, receiver: receiver, labels: Labels(labels), summary: summary,
-                                                       at: engine.now, policy: body["policy"] as? String) else {
+                                                       at: engine.now, policy: body["policy"] as? String, via: "api") else {
                 return onCallError(400, "policy: no escalation policy applies to receiver \"\(receiver)\" with these labels; name one")
             }
             // Step 1 runs at once rather than at the service's next tick; the answer does not wait for it.

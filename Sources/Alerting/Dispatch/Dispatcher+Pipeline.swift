@@ -11,8 +11,15 @@ extension Dispatcher {
         var succeeded = true
         defer { finish(job, succeeded: succeeded) }
         let now = job.nowMs
+        let allResolved = job.alerts.allSatisfy { $0.isResolved(at: now) }
         if job.routing.isMuted(job.route, at: now) {
             logger.debug("alert group muted by a time interval", metadata: ["group": "\(job.id.groupKey)", "route": "\(job.route.id)"])
+            // A muted group opens no incident, but its end must still close one: the group goes away after
+            // this flush.
+            if allResolved, let escalation {
+                _ = await escalation.flushing(GroupFlush(groupKey: job.id.groupKey, receiver: job.route.receiver, groupLabels: job.labels,
+                                                         firing: [], allResolved: true, nowMs: now))
+            }
             return
         }
         var alerts = job.alerts
@@ -23,8 +30,7 @@ extension Dispatcher {
         var links: [String: String] = [:]
         if let escalation {
             let flush = GroupFlush(groupKey: job.id.groupKey, receiver: job.route.receiver, groupLabels: job.labels,
-                                   firing: alerts.filter { !$0.isResolved(at: now) },
-                                   allResolved: job.alerts.allSatisfy { $0.isResolved(at: now) }, nowMs: now)
+                                   firing: alerts.filter { !$0.isResolved(at: now) }, allResolved: allResolved, nowMs: now)
             links = await escalation.flushing(flush)
         }
         guard !alerts.isEmpty else { return }
@@ -45,7 +51,7 @@ extension Dispatcher {
         // An incident's timeline records where its group's notification went (when one was sent or tried).
         let attempted = results.filter(\.attempted).sorted { ($0.integration, $0.index) < ($1.integration, $1.index) }
         if !links.isEmpty, !attempted.isEmpty, let escalation {
-            await escalation.notified(groupKey: job.id.groupKey, receiver: job.route.receiver, outcomes: attempted, at: now)
+            await escalation.notified(groupKey: job.id.groupKey, receiver: job.route.receiver, outcomes: attempted, at: clock.nowMs())
         }
     }
 

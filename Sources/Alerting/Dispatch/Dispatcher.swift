@@ -121,7 +121,7 @@ public final class Dispatcher: @unchecked Sendable {
     /// neither delays nor repeats its notifications; other groups start anew with `group_wait`. What was
     /// already sent stays in the notification log either way.
     public func apply(routing next: AlertmanagerConfig, integrations provider: any IntegrationProvider) {
-        lock.withLock {
+        let (gone, escalation, now): ([GroupRef], (any GroupEscalation)?, Int64) = lock.withLock {
             let now = clock.nowMs()
             var latest: [Fingerprint: Alert] = [:]
             for g in groups.values {
@@ -138,6 +138,14 @@ public final class Dispatcher: @unchecked Sendable {
                 g.flushing = before.flushing
                 g.nextFlushMs = before.hasFlushed ? before.nextFlushMs : min(g.nextFlushMs, before.nextFlushMs)
             }
+            let kept = Set(groups.values.map { GroupRef(groupKey: $0.key, receiver: $0.route.receiver) })
+            let gone = Set(old.values.map { GroupRef(groupKey: $0.key, receiver: $0.route.receiver) }).subtracting(kept)
+            return (gone.sorted { ($0.groupKey, $0.receiver) < ($1.groupKey, $1.receiver) }, groupEscalation, now)
+        }
+        // Groups the new routing no longer makes (another group_by, route or receiver) never flush again:
+        // escalation closes what it had open for them; the regrouped alerts open their own incidents.
+        if let escalation, !gone.isEmpty {
+            Task { await escalation.groupsRemoved(gone, at: now) }
         }
     }
 

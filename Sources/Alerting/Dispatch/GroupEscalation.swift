@@ -12,6 +12,20 @@ public protocol GroupEscalation: Sendable {
     /// The flush's notification went out (or failed) through the receiver's integrations; called only for a
     /// flush `flushing` returned links for, with the integrations that sent or tried.
     func notified(groupKey: String, receiver: String, outcomes: [DeliveryOutcome], at nowMs: Int64) async
+
+    /// A reload regrouped alerts: these groups are gone and will not flush again.
+    func groupsRemoved(_ groups: [GroupRef], at nowMs: Int64) async
+}
+
+/// An alert group as escalation knows it: its group key and receiver.
+public struct GroupRef: Hashable, Sendable {
+    public var groupKey: String
+    public var receiver: String
+
+    public init(groupKey: String, receiver: String) {
+        self.groupKey = groupKey
+        self.receiver = receiver
+    }
 }
 
 /// One flush as escalation sees it: the alerts left after time mutes, inhibition and silences.

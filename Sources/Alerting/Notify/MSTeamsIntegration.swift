@@ -28,7 +28,7 @@ public struct MSTeamsIntegration: Integration {
                 ("type", .string("MessageCard")),
                 ("title", .string(try t.render(config.title, data))),
                 ("summary", .string(try t.render(config.summary, data))),
-                ("text", .string(try t.render(config.text, data) + Self.linksMarkdown(data))),
+                ("text", .string(Self.withLinks(try t.render(config.text, data), data))),
                 ("themeColor", .string(data.status == "firing" ? Self.colorFiring : Self.colorResolved)),
             ])
             let url = try config.webhookURL ?? readSecret(config.webhookURLFile ?? "", "webhook_url_file")
@@ -37,9 +37,11 @@ public struct MSTeamsIntegration: Integration {
         }
     }
 
-    /// The notification's own links (the on-call acknowledge link…) as a Markdown line after the text.
-    static func linksMarkdown(_ data: NotificationData) -> String {
-        guard !data.links.isEmpty else { return "" }
-        return "\n\n" + data.sortedLinks.map { "[\($0.name)](\($0.url))" }.joined(separator: " · ")
+    /// The text followed by the notification's own links (the on-call acknowledge link…) as a Markdown line,
+    /// leaving out those the text already shows.
+    static func withLinks(_ text: String, _ data: NotificationData) -> String {
+        let links = data.sortedLinks.filter { !text.contains($0.url) }
+        guard !links.isEmpty else { return text }
+        return text + "\n\n" + links.map { "[\($0.name)](\($0.url))" }.joined(separator: " · ")
     }
 }

@@ -107,16 +107,25 @@ public struct SMSIntegration: Integration {
         self.context = context
     }
 
+    /// The fewest characters of the message kept in front of an acknowledge link; with a limit that leaves
+    /// less, the link is left out (a cut link is useless, a cut-to-nothing page says nothing).
+    static let textBeforeLinkCharactersMin = 20
+
+    /// The message with " Ack: <link>" appended, within `max` characters (0: no limit): the text is cut to
+    /// make room, ending with "…", and the link is never cut.
+    static func withAcknowledgeLink(_ message: String, _ link: String?, max: Int) -> String {
+        let ack = link.map { " Ack: " + $0 } ?? ""
+        guard max > 0 else { return message + ack }
+        let room = max - ack.unicodeScalars.count
+        if ack.isEmpty || room < textBeforeLinkCharactersMin { return truncate(message, max) }
+        return truncate(message, room) + ack
+    }
+
     public func notify(_ notification: GroupNotification) async -> IntegrationResult {
         await deliver {
             let data = NotificationData(notification)
             var message = try context.templates.render(provider.message, data)
-            // The acknowledge link goes last and is never cut: a page that cannot be acknowledged escalates.
-            let ack = data.links[NotificationData.acknowledgeLink].map { " Ack: " + $0 } ?? ""
-            if provider.messageCharactersMax > 0 {
-                message = truncate(message, max(provider.messageCharactersMax - ack.count, 1))
-            }
-            message += ack
+            message = Self.withAcknowledgeLink(message, data.links[NotificationData.acknowledgeLink], max: provider.messageCharactersMax)
             let value = TemplateValue.map(["To": .string(to), "Message": .string(message)])
             let body = try context.templates.render(provider.body, value, html: false)
             let post = HTTPPost(clients: context.clients, settings: provider.httpConfig,

@@ -44,6 +44,9 @@ public struct SlackIntegration: Integration {
         }
     }
 
+    /// Buttons one Slack attachment shows at most.
+    static let actionsMax = 5
+
     /// The configured `actions`, templated.
     static func configuredActions(_ c: SlackConfig, _ r: (String) throws -> String) throws -> [JSONOut] {
         try c.actions.map { a in
@@ -85,11 +88,11 @@ public struct SlackIntegration: Integration {
             })))
         }
         // The notification's own links (the on-call acknowledge link…) become buttons after the configured ones,
-        // unless the configuration already placed them.
+        // unless the configuration already placed them, acknowledge first, as many as Slack shows.
         let configured = try configuredActions(c, r)
         let linkButtons: [JSONOut] = data.sortedLinks.filter { l in
             !configured.contains { if case .object(let o) = $0 { return o.contains { $0.0 == "url" && $0.1 == .string(l.url) } }; return false }
-        }.map { l in
+        }.prefix(max(Self.actionsMax - configured.count, 0)).map { l in
             .object([("type", .string("button")), ("text", .string(l.name)), ("url", .string(l.url))])
         }
         if !configured.isEmpty || !linkButtons.isEmpty {

@@ -18,10 +18,20 @@ public actor EscalationEngine {
     private let logger: Logger
     private var externalURL: String
     private var ticking = false
+    /// Whether the dispatcher holds an alert group (group key, receiver); nil: incidents are never swept.
+    private var groupExists: (@Sendable (String, String) -> Bool)?
+    /// Open incidents whose alert group was missing at the last tick, and since when.
+    private var missingSinceMs: [String: Int64] = [:]
 
-    /// - Parameter externalURL: where people reach Osprey; links in notifications start with it.
+    /// - Parameters:
+    ///   - externalURL: where people reach Osprey; links in notifications start with it.
+    ///   - groupExists: whether the dispatcher holds an alert group (group key, receiver). With it, `tick`
+    ///     resolves (`via: gone`) incidents whose group has been missing for `missingGroupGraceMs`; incidents
+    ///     opened through the API have no group and are left alone.
     public init(config: OnCallConfig, store: IncidentStore, notifier: OnCallNotifier, clock: Clock,
-                externalURL: String, logger: Logger = Logger(label: "osprey.oncall")) {
+                externalURL: String, logger: Logger = Logger(label: "osprey.oncall"),
+                groupExists: (@Sendable (_ groupKey: String, _ receiver: String) -> Bool)? = nil) {
+        self.groupExists = groupExists
         self.config = config
         self.store = store
         self.notifier = notifier
@@ -38,6 +48,11 @@ public actor EscalationEngine {
 
     public nonisolated var now: Int64 { clock.nowMs() }
 
+    /// How long an incident opened by routing stays open after its alert group disappeared without
+    /// resolving (a restart lost the alerts and their sender stopped sending): Prometheus re-sends firing
+    /// alerts every minute and resolved ones for 15 minutes, so a group missing this long is not coming back.
+    public static let missingGroupGraceMs: Int64 = 15 * 60_000
+
     /// The longest summary kept; pages are read on phones.
     public static let summaryBytesMax = 4096
     /// The longest group key accepted.
@@ -52,8 +67,9 @@ public actor EscalationEngine {
     ///   after that resolution (someone closed it knowingly; the same alerts firing on must not page again).
     ///   One resolved because its alerts resolved re-opens whenever the group fires again.
     @discardableResult
+    /// - Parameter via: `api` for an incident opened by hand (it has no alert group to follow).
     public func open(groupKey: String, receiver: String, labels: Labels, summary: String, at ms: Int64,
-                     policy name: String? = nil, firingSinceMs: Int64? = nil) throws -> Incident? {
+                     policy name: String? = nil, firingSinceMs: Int64? = nil, via: String? = nil) throws -> Incident? {
         let existing = store.incident(groupKey: groupKey, receiver: receiver)
         // An open incident stays the group's even when alerts joining it changed its common labels.
         if let existing, existing.state != .resolved { return existing }
@@ -84,6 +100,7 @@ public actor EscalationEngine {
         e.labels = Dictionary(labels.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         e.summary = summary
         e.policy = policy.name
+        e.via = via
         e.token = EscalationEngine.newToken()
         let id = store.nextID()
         logger.info("incident opened", metadata: ["incident": "\(id)", "group": "\(groupKey)", "policy": "\(policy.name)"])
@@ -109,6 +126,18 @@ public actor EscalationEngine {
         e.attempts = attempts
         if !attempts.contains(where: \.ok) { e.error = attempts.compactMap(\.error).first ?? "no integration of \(receiver) delivered" }
         try store.record(i.id, e)
+    }
+
+    /// The incident's alert group is gone without its alerts resolving (`via`: `reload` when a reload
+    /// regrouped its alerts, `gone` when it disappeared): the incident resolves, saying why.
+    @discardableResult
+    public func groupGone(groupKey: String, receiver: String, via: String, reason: String, at ms: Int64) throws -> Incident? {
+        guard let i = store.incident(groupKey: groupKey, receiver: receiver), i.state != .resolved else { return nil }
+        var e = TimelineEntry(.resolved, atMs: ms)
+        e.via = via
+        e.error = reason
+        logger.info("incident resolved: its alert group is gone", metadata: ["incident": "\(i.id)", "group": "\(groupKey)", "reason": "\(reason)"])
+        return try store.record(i.id, e)
     }
 
     /// Someone acknowledged: escalation stops. Acknowledging an acknowledged incident changes nothing;
@@ -145,6 +174,7 @@ public actor EscalationEngine {
         guard !ticking else { return }
         ticking = true
         defer { ticking = false }
+        sweepMissingGroups(nowMs)
         for id in store.due(nowMs) {
             do { try await advance(id, nowMs) } catch {
                 logger.error("escalation failed", metadata: ["incident": "\(id)", "error": "\(error)"])
@@ -158,6 +188,28 @@ public actor EscalationEngine {
         let base = "\(externalURL)/oncall/incidents/\(incident.id)"
         return ("\(base)/ack?token=\(incident.token)\(by)", "\(base)/resolve?token=\(incident.token)\(by)",
                 "\(externalURL)/api/oncall/incidents/\(incident.id)")
+    }
+
+    /// Resolves open incidents opened by routing whose alert group has been missing for `missingGroupGraceMs`.
+    private func sweepMissingGroups(_ now: Int64) {
+        guard let groupExists else { return }
+        var stillMissing: [String: Int64] = [:]
+        for i in store.incidents() where i.state != .resolved && i.timeline.first?.via != "api" {
+            if groupExists(i.groupKey, i.receiver) { continue }
+            let since = missingSinceMs[i.id] ?? now
+            guard now - since >= Self.missingGroupGraceMs else {
+                stillMissing[i.id] = since
+                continue
+            }
+            do {
+                try groupGone(groupKey: i.groupKey, receiver: i.receiver, via: "gone",
+                              reason: "its alerts stopped arriving without resolving (no alert group for \(Self.missingGroupGraceMs / 60_000) minutes)", at: now)
+            } catch {
+                logger.error("incident of a missing alert group not resolved", metadata: ["incident": "\(i.id)", "error": "\(error)"])
+                stillMissing[i.id] = since
+            }
+        }
+        missingSinceMs = stillMissing
     }
 
     private func advance(_ id: String, _ now: Int64) async throws {

@@ -26,32 +26,29 @@ public struct IntegrationOnCallNotifier: OnCallNotifier {
     }
 
     public func page(_ person: Person, about notice: IncidentNotice) async -> [ContactAttempt] {
-        let provider = dispatcher.integrationProvider as? any PersonalIntegrations
+        guard let provider = dispatcher.integrationProvider as? any PersonalIntegrations else {
+            return [ContactAttempt(channel: "none", address: person.name, ok: false, error: "no notifiers can reach people in this configuration")]
+        }
         let notification = self.notification(notice)
-        var attempts: [ContactAttempt] = []
+        // Each contact method is one planned send, or what is missing to make it.
+        var sends: [(channel: String, address: String, integration: (any Integration)?, missing: String)] = []
         if let email = person.email {
-            if let integration = provider?.email(to: email) {
-                attempts.append(await send(notification, integration, channel: "email", address: email))
-            } else {
-                attempts.append(ContactAttempt(channel: "email", address: email, ok: false,
-                                               error: "no SMTP server: set global.smtp_smarthost and global.smtp_from in the alerting configuration"))
-            }
+            sends.append(("email", email, provider.email(to: email),
+                          "no SMTP server: set global.smtp_smarthost and global.smtp_from in the alerting configuration"))
         }
         if let phone = person.phone {
-            if let integration = provider?.sms(to: phone, index: 0, sendResolved: true) {
-                attempts.append(await send(notification, integration, channel: "sms", address: phone))
-            } else {
-                attempts.append(ContactAttempt(channel: "sms", address: phone, ok: false, error: "no SMS provider: set oncall.sms_provider"))
-            }
+            sends.append(("sms", phone, provider.sms(to: phone, index: 0, sendResolved: true), "no SMS provider: set oncall.sms_provider"))
         }
-        if let url = person.webhookURL, let provider {
-            attempts.append(await send(notification, provider.webhook(url: url), channel: "webhook", address: Self.host(url)))
+        if let url = person.webhookURL {
+            sends.append(("webhook", Self.host(url), provider.webhook(url: url), ""))
         }
-        if attempts.isEmpty {
-            attempts.append(ContactAttempt(channel: "none", address: person.name, ok: false,
-                                           error: "\(person.name) has no email, phone or webhook_url in oncall.people"))
+        guard !sends.isEmpty else {
+            return [ContactAttempt(channel: "none", address: person.name, ok: false,
+                                   error: "\(person.name) has no email, phone or webhook_url in oncall.people")]
         }
-        return attempts
+        return await sendAll(notification, sends.map { s in
+            (s.channel, s.address, s.integration, ContactAttempt(channel: s.channel, address: s.address, ok: false, error: s.missing))
+        })
     }
 
     public func notify(receiver: String, about notice: IncidentNotice) async -> [ContactAttempt] {
@@ -61,11 +58,26 @@ public struct IntegrationOnCallNotifier: OnCallNotifier {
                                    error: "receiver \"\(receiver)\" has no integration Osprey sends to")]
         }
         let notification = self.notification(notice, receiver: receiver)
-        var attempts: [ContactAttempt] = []
-        for integration in integrations {
-            attempts.append(await send(notification, integration, channel: integration.name, address: receiver))
+        return await sendAll(notification, integrations.map { i in
+            let channel = i.index == 0 ? i.name : "\(i.name)[\(i.index)]"
+            return (channel, receiver, i, ContactAttempt(channel: channel, address: receiver, ok: false))
+        })
+    }
+
+    /// Sends through every integration at once (a slow mail server must not delay the SMS), each bounded by
+    /// its own timeout; the attempts come back in the given order. An entry without an integration is its
+    /// `unavailable` attempt.
+    private func sendAll(_ notification: GroupNotification,
+                         _ sends: [(channel: String, address: String, integration: (any Integration)?, unavailable: ContactAttempt)]) async -> [ContactAttempt] {
+        await withTaskGroup(of: (Int, ContactAttempt).self) { tasks in
+            for (n, s) in sends.enumerated() {
+                guard let integration = s.integration else { continue }
+                tasks.addTask { (n, await send(notification, integration, channel: s.channel, address: s.address)) }
+            }
+            var attempts = sends.map(\.unavailable)
+            for await (n, attempt) in tasks { attempts[n] = attempt }
+            return attempts
         }
-        return attempts
     }
 
     private func send(_ notification: GroupNotification, _ integration: any Integration, channel: String, address: String) async -> ContactAttempt {

@@ -17,8 +17,12 @@ public struct OnCallEscalation: GroupEscalation {
     public func flushing(_ flush: GroupFlush) async -> [String: String] {
         do {
             if flush.allResolved {
-                guard let incident = try await engine.alertsResolved(groupKey: flush.groupKey, receiver: flush.receiver, at: flush.nowMs)
-                else { return [:] }
+                // Already resolved by its alerts: a retried resolved notification still links the incident.
+                let incident = try await engine.alertsResolved(groupKey: flush.groupKey, receiver: flush.receiver, at: flush.nowMs)
+                    ?? engine.store.incident(groupKey: flush.groupKey, receiver: flush.receiver).flatMap {
+                        $0.state == .resolved && $0.timeline.last { $0.kind == .resolved }?.via == "alerts" ? $0 : nil
+                    }
+                guard let incident else { return [:] }
                 return [NotificationData.incidentLink: await engine.links(incident, by: nil).incident]
             }
             guard !flush.firing.isEmpty,
@@ -45,10 +49,24 @@ public struct OnCallEscalation: GroupEscalation {
     }
 
     public func notified(groupKey: String, receiver: String, outcomes: [DeliveryOutcome], at nowMs: Int64) async {
-        let attempts = outcomes.map { ContactAttempt(channel: $0.integration, address: receiver, ok: $0.ok, error: $0.error) }
+        // The n-th integration of a kind (from 0) is `webhook[1]`…, as Alertmanager's logs name them.
+        let attempts = outcomes.map {
+            ContactAttempt(channel: $0.index == 0 ? $0.integration : "\($0.integration)[\($0.index)]", address: receiver, ok: $0.ok, error: $0.error)
+        }
         do { try await engine.groupNotified(groupKey: groupKey, receiver: receiver, attempts: attempts, at: nowMs) } catch {
             logger.error("incident timeline not updated with the group's notification",
                          metadata: ["group": "\(groupKey)", "receiver": "\(receiver)", "error": "\(error)"])
+        }
+    }
+
+    public func groupsRemoved(_ groups: [GroupRef], at nowMs: Int64) async {
+        for g in groups {
+            do {
+                try await engine.groupGone(groupKey: g.groupKey, receiver: g.receiver, via: "reload",
+                                           reason: "a reload regrouped its alerts; they continue in a group of the new routing", at: nowMs)
+            } catch {
+                logger.error("incident of a regrouped alert group not resolved", metadata: ["group": "\(g.groupKey)", "error": "\(error)"])
+            }
         }
     }
 
