@@ -28,6 +28,7 @@ func runAlertingSection(_ o: Options, workDir: String) -> [String] {
         ("later rounds, median: server CPU s", "%.3f", { warm($0, \.cpuSeconds) }),
         ("later rounds, median: POSTs only, wall s", "%.3f", { warm($0, \.ingestWallSeconds) }),
         ("later rounds, median: POSTs only, server CPU s", "%.3f", { warm($0, \.ingestCPUSeconds) }),
+        ("later rounds, median: groups read(s), server CPU s", "%.3f", { warm($0) { $0.cpuSeconds - $0.ingestCPUSeconds } }),
         ("later rounds: server CPU µs per alert", "%.1f", { warm($0, \.cpuSeconds).map { $0 / Double(w.alertCount) * 1e6 } }),
         ("\(w.silenceCount) silences created: wall s", "%.2f", { $0.silenceWallSeconds }),
         ("\(w.silenceCount) silences created: server CPU s", "%.2f", { $0.silenceCPUSeconds }),
