@@ -55,7 +55,7 @@ struct Options {
     static let usage = """
         usage: osprey-bench [flags]
         Runs Osprey and Prometheus on identical remote write requests (one after the other), exposition parsing,
-        and both scraping the same targets at the same time; prints ratios.
+        and both scraping the same targets at the same time; Osprey's alerting next to Alertmanager; prints ratios.
 
           --series N              wide set: active series (default 50000)
           --hours H               wide set: hours of 15 s scrapes (default 2)
