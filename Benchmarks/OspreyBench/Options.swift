@@ -5,6 +5,7 @@ enum Benchmark: String, CaseIterable {
     case remoteWrite = "remote-write"
     case parse
     case scrape
+    case alerting
 }
 
 /// Command-line flags. Defaults are the full benchmark; the flags shrink it for quick iteration.
@@ -42,11 +43,19 @@ struct Options {
     var scrapeWarmupIntervals = 3
     var scrapeIntervals = 4
     var idleSeconds = 10.0
+    // Alerting benchmark.
+    var alertCount = 10_000
+    var alertGroups = 1_000
+    var alertSilences = 5_000
+    var alertRounds = 5
+    /// Alerts per POST: Prometheus's notifier sends at most 64 alerts a request.
+    var alertBatch = 64
+    var alertmanagerBinary = "/usr/bin/prometheus-alertmanager"
 
     static let usage = """
         usage: osprey-bench [flags]
         Runs Osprey and Prometheus on identical remote write requests (one after the other), exposition parsing,
-        and both scraping the same targets at the same time; prints ratios.
+        and both scraping the same targets at the same time; Osprey's alerting next to Alertmanager; prints ratios.
 
           --series N              wide set: active series (default 50000)
           --hours H               wide set: hours of 15 s scrapes (default 2)
@@ -65,7 +74,8 @@ struct Options {
           --keep                  keep data directories and logs
           --perf                  record `perf record -g` of Osprey during each ingest / scrape window (kept in the work dir)
           --only osprey|prometheus  run one server (no ratios)
-          --only remote-write|parse|scrape  run one benchmark (default all three; may be given with a server)
+          --only remote-write|parse|scrape|alerting  run one benchmark (default all; may be given with a server;
+                                  for alerting, --only prometheus means Alertmanager alone)
 
         Parse benchmark (exposition parsing in process, and one target of the same payload scraped by both):
           --parse-series N        series in the payload (default 10000)
@@ -79,6 +89,13 @@ struct Options {
           --scrape-warmup N       intervals before measuring (default 3)
           --scrape-intervals N    intervals measured (default 4)
           --idle S                seconds both servers run with no targets first (idle CPU) (default 10)
+        Alerting benchmark (Osprey and Alertmanager, same routing config, silences and alerts, taking turns):
+          --alerts N              active alerts (default 10000)
+          --alert-groups N        groups they fall into, a multiple of 10 dividing --alerts (default 1000)
+          --silences N            silences created first (default 5000)
+          --alert-rounds N        evaluation rounds (re-sending every alert) (default 5)
+          --alert-batch N         alerts per POST (default 64, as Prometheus)
+          --alertmanager PATH     (default /usr/bin/prometheus-alertmanager)
         """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -121,7 +138,7 @@ struct Options {
                 } else if let k = ServerKind.allCases.first(where: { $0.rawValue.lowercased() == s.lowercased() }) {
                     o.servers = [k]
                 } else {
-                    throw HTTPError(description: "--only: osprey, prometheus, remote-write, parse or scrape, not \(s)")
+                    throw HTTPError(description: "--only: osprey, prometheus, remote-write, parse, scrape or alerting, not \(s)")
                 }
             case "--parse-series": o.parseSeries = max(1, try number(Int.self))
             case "--parse-rounds": o.parseRounds = max(4, try number(Int.self))
@@ -133,6 +150,12 @@ struct Options {
             case "--scrape-warmup": o.scrapeWarmupIntervals = max(1, try number(Int.self))
             case "--scrape-intervals": o.scrapeIntervals = max(1, try number(Int.self))
             case "--idle": o.idleSeconds = max(1, try number(Double.self))
+            case "--alerts": o.alertCount = max(1, try number(Int.self))
+            case "--alert-groups": o.alertGroups = max(1, try number(Int.self))
+            case "--silences": o.alertSilences = max(0, try number(Int.self))
+            case "--alert-rounds": o.alertRounds = max(1, try number(Int.self))
+            case "--alert-batch": o.alertBatch = max(1, try number(Int.self))
+            case "--alertmanager": o.alertmanagerBinary = try value()
             case "-h", "--help":
                 print(usage)
                 exit(0)

@@ -6,6 +6,7 @@
 //   long set  ≥ 5,000 series × 24 h: bytes per sample of a snapshot after compaction
 //   parse     exposition parsing throughput in process, next to both servers scraping one target of the same payload
 //   scrape    1,000 targets × 1,000 series every 15 s, scraped by both servers at the same time: CPU per sample, RSS
+//   alerting  10,000 alerts in 1,000 groups with 5,000 silences, Osprey next to the real Alertmanager: time and CPU per round, RSS
 //
 // Every request must get a 2xx and a few series are read back and compared bit for bit; any
 // problem is printed and the exit status is 1.
@@ -80,6 +81,9 @@ if options.benchmarks.contains(.parse) {
 }
 if options.benchmarks.contains(.scrape) {
     problems += runScrapeSection(options, workDir: workDir)
+}
+if options.benchmarks.contains(.alerting) {
+    problems += runAlertingSection(options, workDir: workDir)
 }
 
 if options.keep || options.perf || options.workDir != nil {
