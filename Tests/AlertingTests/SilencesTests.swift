@@ -1,4 +1,4 @@
-import Alerting
+@testable import Alerting
 import Foundation
 import OspreyCore
 import Testing
@@ -167,15 +167,49 @@ import Testing
             let start = t0 + Int64(rng.next() % 20) * minute
             _ = try? s.set(silence(matchers, from: start, to: start + Int64(1 + rng.next() % 20) * minute))
         }
-        let all = s.query(now: t0)
-        #expect(all.count > 100)
-        for step in 0..<40 {
-            let now = t0 + Int64(step) * minute
-            let labels = Labels(Dictionary(uniqueKeysWithValues: names.map { ($0, pick(values)) }))
+        // Answers are remembered between silence changes and starts/ends, so ask the same label sets again and
+        // again, at times going forward and back, with silences added and expired in between.
+        let labelSets = (0..<12).map { _ in Labels(Dictionary(uniqueKeysWithValues: names.map { ($0, pick(values)) })) }
+        for step in 0..<400 {
+            let now = t0 + Int64(rng.next() % 45) * minute + Int64(rng.next() % 3) * 20_000
+            if step % 50 == 25 {
+                clock.set(now)
+                if rng.next() % 2 == 0, let victim = s.query(states: [.active, .pending], now: now).first {
+                    try s.expire(id: victim.id)
+                } else {
+                    _ = try? s.set(silence([SilenceMatcher(name: pick(names), value: pick(["a|b|c", "b", "c\\.x|a"]), isRegex: true)],
+                                           from: now, to: now + 10 * minute))
+                }
+            }
+            let all = s.query(now: now)
+            let labels = pick(labelSets)
             let expected = all.filter { sil in
                 sil.state(at: now) == .active && sil.matchers.allSatisfy { (try? $0.labelMatcher())?.matches(labels[$0.name] ?? "") == true }
             }.map(\.id).sorted()
             #expect(s.mutes(labels, now: now) == expected, "\(labels) at step \(step)")
         }
+        #expect(s.query(now: t0).count > 100)
+    }
+
+    /// Silences are indexed under the values a literal alternation allows; anything else is not literal.
+    @Test func literalAlternativesOfAPattern() {
+        #expect(SilenceIndex.literalAlternatives("db-1|db-2|cache\\.local") == ["db-1", "db-2", "cache.local"])
+        #expect(SilenceIndex.literalAlternatives("old-node-1:9100") == ["old-node-1:9100"])
+        for pattern in ["c.*", "a||b", "|a", "a|", "", "\\d+", "(a|b)", "a\\", "[ab]", "a$", "(?i)a"] {
+            #expect(SilenceIndex.literalAlternatives(pattern) == nil, "\(pattern)")
+        }
+    }
+
+    /// A silence sharing a common label with many others is still found through its rarer literal regex.
+    @Test func silencesOfACommonLabelAreFoundThroughTheirLiteralRegex() throws {
+        let s = try Silences(directory: nil, clock: ManualClock(t0))
+        var ids: [String] = []
+        for n in 0..<50 {
+            ids.append(try s.set(silence([SilenceMatcher(name: "instance", value: "old-\(n)-a|old-\(n)-b", isRegex: true),
+                                          SilenceMatcher(name: "job", value: "node")], from: t0, to: t0 + 60 * minute)))
+        }
+        #expect(s.mutes(Labels(["job": "node", "instance": "old-7-b"]), now: t0) == [ids[7]])
+        #expect(s.mutes(Labels(["job": "api", "instance": "old-7-b"]), now: t0).isEmpty)
+        #expect(s.mutes(Labels(["job": "node", "instance": "old-7-c"]), now: t0).isEmpty)
     }
 }

@@ -32,6 +32,13 @@ public final class Silences: @unchecked Sendable {
     private let log: RecordLog?
     private var entries: [String: Entry] = [:]
     private var index = SilenceIndex()
+    /// `mutes` answers by label set, valid while no silence changed (`version`) and none started or ended
+    /// (`answersValidUntilMs`): the API asks about every alert at every read, the dispatcher at every flush.
+    private var answers: [Labels: [String]] = [:]
+    private var answersValidFromMs = Int64.max
+    private var answersValidUntilMs = Int64.min
+    /// Answers kept at most: ten times the 10,000-alert target load; beyond it the memo starts over.
+    static let answersMax = 100_000
 
     /// Opens (or creates) the silences under `directory`, reloading what was there; `directory: nil` keeps
     /// them in memory only (tests). Throws when the file is unreadable or not a silences log.
@@ -138,18 +145,39 @@ public final class Silences: @unchecked Sendable {
     /// silenced when this is not empty.
     public func mutes(_ labels: Labels, now nowMs: Int64) -> [String] {
         lock.withLock {
-            index.candidates(labels).filter { id in
+            if nowMs < answersValidFromMs || nowMs >= answersValidUntilMs || answers.count >= Self.answersMax {
+                resetAnswers(at: nowMs)
+            }
+            if let known = answers[labels] { return known }
+            let ids = index.candidates(labels).filter { id in
                 guard let e = entries[id] else { return false }
                 return e.silence.state(at: nowMs) == .active && e.compiled.allSatisfy { $0.matches(labels[$0.name] ?? "") }
             }.sorted()
+            answers[labels] = ids
+            return ids
         }
     }
 
-    /// Stores an entry in memory, keeping the index in step.
+    /// Starts the memo over at `nowMs`: its answers hold between the last time a silence started or ended
+    /// and the next (the dispatcher and the API ask with slightly different times). Under the lock.
+    private func resetAnswers(at nowMs: Int64) {
+        answers.removeAll(keepingCapacity: true)
+        var from = Int64.min, until = Int64.max
+        for e in entries.values {
+            for t in [e.silence.startsAtMs, e.silence.endsAtMs] {
+                if t > nowMs { until = min(until, t) } else { from = max(from, t) }
+            }
+        }
+        answersValidFromMs = from
+        answersValidUntilMs = until
+    }
+
+    /// Stores an entry in memory, keeping the index in step; the memo of answers starts over.
     private func replace(_ entry: Entry) {
         if let old = entries[entry.silence.id] { index.remove(old.silence) }
         entries[entry.silence.id] = entry
         index.insert(entry.silence)
+        answersValidUntilMs = .min
     }
 
     /// Drops silences that expired more than `retentionMs` before `nowMs` and rewrites the file without them.
@@ -160,6 +188,7 @@ public final class Silences: @unchecked Sendable {
             let gone = entries.values.filter { $0.silence.endsAtMs + options.retentionMs <= nowMs }.map(\.silence.id)
             guard !gone.isEmpty else { return 0 }
             for id in gone { index.remove(entries.removeValue(forKey: id)!.silence) }
+            answersValidUntilMs = .min
             try compact()
             return gone.count
         }
