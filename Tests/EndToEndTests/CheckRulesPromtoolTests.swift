@@ -60,19 +60,7 @@ import Testing
         "bad-metric-in-expr.yml": "groups:\n- name: g\n  rules:\n  - record: a\n    expr: rate(up[5m]) by (job)\n",
     ]
 
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, o, e)
-    }
+    func run(_ executable: String, _ arguments: [String]) throws -> CommandOutcome { try runCommand(executable, arguments) }
 
     @Test func sameVerdictsAsPromtool() throws {
         let promtool = try TestEnvironment.systemBinary("/usr/bin/promtool", package: "prometheus")

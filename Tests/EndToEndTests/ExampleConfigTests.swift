@@ -12,21 +12,7 @@ import Testing
         ("critical", "pager,chat"), ("error", "chat"), ("warning", "chat"), ("info", "email-digest"),
     ]
 
-    struct Outcome { let status: Int32; let stdout: String; let stderr: String }
-
-    func run(_ executable: String, _ arguments: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, stdout: o, stderr: e)
-    }
+    func run(_ executable: String, _ arguments: [String]) throws -> CommandOutcome { try runCommand(executable, arguments) }
 
     static func ruleFiles() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: examples + "/rules")

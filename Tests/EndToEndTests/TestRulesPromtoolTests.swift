@@ -7,19 +7,7 @@ import Testing
 @Suite struct TestRulesPromtoolTests {
     static let fixtures = TestEnvironment.packageRoot + "/Tests/EndToEndTests/Resources/ruletest"
 
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, o, e)
-    }
+    func run(_ executable: String, _ arguments: [String]) throws -> CommandOutcome { try runCommand(executable, arguments) }
 
     static func testFiles() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: fixtures).filter { $0.hasSuffix(".yml") }.sorted()
