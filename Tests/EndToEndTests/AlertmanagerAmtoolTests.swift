@@ -12,19 +12,11 @@ struct AlertmanagerAmtoolTests {
     }
 
     static func amtool(_ port: Int, _ args: [String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try TestEnvironment.systemBinary("/usr/bin/amtool", package: "prometheus-alertmanager"))
-        p.arguments = ["--alertmanager.url=http://127.0.0.1:\(port)"] + args
         // A user's ~/.config/amtool/config.yml must not change what the test runs.
-        p.environment = ["HOME": NSTemporaryDirectory(), "PATH": "/usr/bin:/bin"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let r = try runCommand(try TestEnvironment.systemBinary("/usr/bin/amtool", package: "prometheus-alertmanager"),
+                               ["--alertmanager.url=http://127.0.0.1:\(port)"] + args,
+                               environment: ["HOME": NSTemporaryDirectory(), "PATH": "/usr/bin:/bin"])
+        return Run(status: r.status, out: r.stdout, err: r.stderr)
     }
 
     @Test("amtool alert add / alert query / silence add / query / expire against Osprey")

@@ -11,16 +11,8 @@ import Testing
     struct Outcome { let status: Int32; let output: String }
 
     func run(_ binary: String, _ arguments: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Outcome(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let r = try runCommand(binary, arguments)
+        return Outcome(status: r.status, output: r.stdout)
     }
 
     static var example: String { TestEnvironment.packageRoot + "/examples/alertmanager.yml" }

@@ -261,19 +261,5 @@ struct OnCallEndToEndTests {
     }
 
     /// Runs `osprey check config` on `yaml`; the temporary directory reads as DIR in the output.
-    func checkConfig(_ yaml: String) throws -> (status: Int32, output: String) {
-        try withTemporaryDirectory("oncall-check") { dir in
-            let path = try writeConfig(yaml, in: dir)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: try TestEnvironment.ospreyBinary())
-            p.arguments = ["check", "config", path]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, out.replacingOccurrences(of: dir, with: "DIR"))
-        }
-    }
+    func checkConfig(_ yaml: String) throws -> (status: Int32, output: String) { try CheckConfigTests().check(yaml) }
 }

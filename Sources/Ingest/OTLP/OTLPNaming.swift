@@ -172,23 +172,4 @@ enum OTLPNaming {
             out += "}"
         }
     }
-
-    /// A JSON string with `<`, `>` and `&` escaped too (HTML-safe, as Go's encoder writes it).
-    static func appendJSONString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                out += "\\u" + String(format: "%04x", u.value)
-            default:
-                if u.value < 0x20 { out += "\\u" + String(format: "%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
-    }
 }

@@ -28,7 +28,7 @@ public enum OTLPResponse {
         case .json:
             guard rejectedPoints > 0 || !message.isEmpty else { return Array("{}".utf8) }
             var s = "{\"partialSuccess\":{\"rejectedDataPoints\":\"\(rejectedPoints)\",\"errorMessage\":"
-            OTLPNaming.appendJSONString(message, to: &s)
+            appendJSONString(message, to: &s)
             s += "}}"
             return Array(s.utf8)
         }
@@ -47,7 +47,7 @@ public enum OTLPResponse {
             return out
         case .json:
             var s = "{\"code\":\(code.rawValue),\"message\":"
-            OTLPNaming.appendJSONString(message, to: &s)
+            appendJSONString(message, to: &s)
             s += "}"
             return Array(s.utf8)
         }

@@ -7,11 +7,13 @@ struct CommandOutcome {
     let stderr: String
 }
 
-/// Runs `executable` with `arguments` to the end and returns its exit status and output.
-func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandOutcome {
+/// Runs `executable` with `arguments` (and `environment` instead of the test's, when given) to the end and
+/// returns its exit status and output.
+func runCommand(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandOutcome {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
